@@ -1,0 +1,1 @@
+"""Fetching and extraction: spiders, site adapters, item pipelines and Scrapy settings."""

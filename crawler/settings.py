@@ -1,0 +1,46 @@
+"""The single source of Scrapy settings for editwatch; per-run values come as overrides."""
+
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+BOT_NAME = "editwatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# One asyncio event loop under Twisted, shared with the daemon's scheduler.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+EDITWATCH_CONTACT_URL = "https://github.com/editwatch/editwatch"
+USER_AGENT = f"editwatch/0.1 (+{EDITWATCH_CONTACT_URL}; news revision monitor)"
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+RETRY_TIMES = 2
+# Every status reaches the spider: 404/410 is evidence of removal, not an error to drop.
+HTTPERROR_ALLOW_ALL = True
+REDIRECT_ENABLED = True
+LOG_LEVEL = "WARNING"
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.extract.ExtractPipeline": 100,
+    "crawler.pipelines.fingerprint.FingerprintPipeline": 200,
+    "crawler.pipelines.store.StorePipeline": 300,
+}
+
+# Where revisions go; None means storage.default_database_url() (EDITWATCH_DB).
+EDITWATCH_DB: str | None = None
+# Called inside the revision's transaction to diff it against the previous one.
+# Named by dotted path so the crawler never imports the layer above it.
+EDITWATCH_REVISION_ANALYSER = "monitor.analyse.analyse_revision"

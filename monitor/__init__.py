@@ -1,0 +1,1 @@
+"""Everything on top of the crawl: diff engine, alerts, scheduler daemon, CLI."""

@@ -1,0 +1,1 @@
+"""The `editwatch` command line."""

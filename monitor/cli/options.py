@@ -1,0 +1,66 @@
+"""Shared CLI plumbing: the context object, durations, URL checks, one-line errors."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import DatabaseError, default_database_url, open_database
+
+logger = logging.getLogger(__name__)
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class UsageError(click.ClickException):
+    """Bad input: printed as one line, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"editwatch: error: {self.format_message()}", err=True)
+
+
+@dataclass
+class AppContext:
+    """What every command gets: the database URL and a lazily opened session factory."""
+
+    db_url: str = field(default_factory=default_database_url)
+    config: dict[str, Any] = field(default_factory=dict)
+    _sessions: sessionmaker[Session] | None = None
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        if self._sessions is None:
+            try:
+                self._sessions = open_database(self.db_url)
+            except DatabaseError as exc:
+                raise UsageError(str(exc)) from None
+        return self._sessions
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '10m', '1h30m', '2d' -> timedelta; a bare number is seconds."""
+    text = text.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return timedelta(seconds=float(text))
+    parts = _DURATION.findall(text)
+    if not parts or _DURATION.sub("", text).strip():
+        raise UsageError(f"not a duration: {text!r} (try 30s, 10m, 2h, 1d)")
+    return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+
+
+def check_url(url: str) -> str:
+    """Accept only absolute http(s) URLs with a host."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"not an http(s) URL: {url!r}")
+    return url.strip()

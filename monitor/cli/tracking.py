@@ -1,0 +1,129 @@
+"""Commands that change what is tracked or fetch it: add, list, check."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from monitor.cli.options import AppContext, UsageError, check_url, parse_duration
+from monitor.crawl import run_once
+from monitor.identity import provisional_key
+from storage.models import Article, Check
+from storage.queries import (
+    add_article,
+    checks_since,
+    find_article,
+    last_check_id,
+    list_articles,
+    revision_count,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@click.command()
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@click.option("--every", metavar="DURATION", help="Pin the check interval (30s, 10m, 2h, 1d).")
+@click.pass_obj
+def add(app: AppContext, urls: Sequence[str], every: str | None) -> None:
+    """Start tracking one or more article URLs (checked at the next `check`)."""
+    interval = parse_duration(every).total_seconds() if every else None
+    if interval is not None and interval <= 0:
+        raise UsageError("--every must be longer than zero")
+    checked = [check_url(url) for url in urls]
+    with app.sessions.begin() as session:
+        for url in checked:
+            article, created = add_article(
+                session, url, provisional_key(url), interval_seconds=interval
+            )
+            verb = "tracking" if created else "already tracked"
+            click.echo(f"{verb} #{article.id} {url}")
+
+
+@click.command("list")
+@click.pass_obj
+def list_(app: AppContext) -> None:
+    """List tracked articles with their revision counts and next check."""
+    with app.sessions.begin() as session:
+        rows = [(a, revision_count(session, a.id)) for a in list_articles(session)]
+    if not rows:
+        click.echo("nothing tracked yet: editwatch add URL")
+        return
+    table = Table(box=None, header_style="bold")
+    for name in ("#", "revisions", "last checked", "next check", "url"):
+        table.add_column(name)
+    for article, count in rows:
+        table.add_row(
+            str(article.id),
+            str(count),
+            _when(article.last_checked_at),
+            _when(article.next_check_at) if article.active else "stopped",
+            article.url,
+        )
+    Console(soft_wrap=True).print(table)
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if hasattr(value, "strftime") else "-"
+
+
+@click.command()
+@click.argument("urls", nargs=-1, metavar="[URL...]")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when any article changed.")
+@click.pass_obj
+def check(app: AppContext, urls: Sequence[str], exit_code: bool) -> None:
+    """Fetch articles now (all tracked ones by default) and report what changed.
+
+    An untracked URL is added first. Exit code 2 when any fetch failed.
+    """
+    targets = _targets(app, urls)
+    if not targets:
+        click.echo("nothing tracked yet: editwatch add URL")
+        return
+    with app.sessions.begin() as session:
+        before = last_check_id(session)
+    run_once(app.db_url, targets)
+    with app.sessions.begin() as session:
+        checks = checks_since(session, before)
+        lines = [_describe(check, session.get(Article, check.article_id)) for check in checks]
+        failed = [c for c in checks if c.result == "error"]
+        changed = [c for c in checks if c.result == "changed"]
+    for line in lines:
+        click.echo(line)
+    if len(checks) < len(targets):
+        raise UsageError(f"{len(targets) - len(checks)} article(s) were not checked")
+    if failed:
+        first = failed[0]
+        raise UsageError(f"{first.url}: {first.error}")
+    if exit_code and changed:
+        raise click.exceptions.Exit(1)
+
+
+def _targets(app: AppContext, urls: Sequence[str]) -> list[tuple[int, str]]:
+    checked = [check_url(url) for url in urls]
+    with app.sessions.begin() as session:
+        if not checked:
+            return [(a.id, a.url) for a in list_articles(session) if a.active]
+        targets = []
+        for url in checked:
+            article = find_article(session, url) or find_article(session, provisional_key(url))
+            if article is None:
+                article, _ = add_article(session, url, provisional_key(url))
+            targets.append((article.id, article.url))
+        return targets
+
+
+def _describe(check: Check, article: Article | None) -> str:
+    url = article.url if article else check.url
+    if check.result == "error":
+        return f"error      {url}: {check.error}"
+    if check.result in ("new", "changed") and check.revision_id is not None:
+        return f"{check.result:<10} {url} (revision stored)"
+    return f"{check.result:<10} {url}"
+
+
+COMMANDS = (add, list_, check)

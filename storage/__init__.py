@@ -1,0 +1,25 @@
+"""The database: SQLAlchemy 2 models, engine and session factory, queries, migrations."""
+
+from __future__ import annotations
+
+from storage.engine import (
+    DatabaseError,
+    default_database_url,
+    make_engine,
+    make_session_factory,
+    open_database,
+)
+from storage.models import Article, Base, Change, Check, Revision
+
+__all__ = [
+    "Article",
+    "Base",
+    "Change",
+    "Check",
+    "DatabaseError",
+    "Revision",
+    "default_database_url",
+    "make_engine",
+    "make_session_factory",
+    "open_database",
+]

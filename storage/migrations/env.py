@@ -1,0 +1,43 @@
+"""Alembic environment: runs on the connection handed in by storage.engine.migrate, or a URL."""
+
+from __future__ import annotations
+
+import logging
+
+from alembic import context
+from sqlalchemy import Connection, create_engine, pool
+
+from storage.engine import default_database_url
+from storage.models import Base
+
+logger = logging.getLogger(__name__)
+config = context.config
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Use the caller's connection when given one (the normal path), else EDITWATCH_DB."""
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = config.get_main_option("sqlalchemy.url") or default_database_url()
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        _run(conn)
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run against a database")
+run_migrations_online()
