@@ -1,46 +1,96 @@
-"""Run the article spider once over some tracked articles (for `check` and the demo)."""
+"""Run the article spider from our own code: one event loop, crawls through AsyncCrawlerRunner."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
-from scrapy.crawler import AsyncCrawlerProcess
+from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
-from scrapy.utils.project import get_project_settings
+from scrapy.utils.reactor import install_reactor, is_asyncio_reactor_installed
 
 from crawler.spiders.articles import ArticleSpider
 
 logger = logging.getLogger(__name__)
 
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+T = TypeVar("T")
+
 
 def crawl_settings(db_url: str, overrides: dict[str, Any] | None = None) -> Settings:
-    """Project settings (crawler.settings) with this run's values on top."""
-    settings = get_project_settings()
-    if settings.get("BOT_NAME") != "editwatch":
-        # Not started from the repository root: load the module directly.
-        settings = Settings()
-        settings.setmodule("crawler.settings", priority="project")
+    """crawler.settings with this run's values on top (the database, test tweaks)."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
     settings.set("EDITWATCH_DB", db_url, priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings
 
 
+class Checker:
+    """Checks batches of articles on the running loop; one runner for the process's life."""
+
+    def __init__(self, db_url: str, overrides: dict[str, Any] | None = None) -> None:
+        self.runner = AsyncCrawlerRunner(crawl_settings(db_url, overrides))
+
+    async def check(
+        self,
+        targets: Sequence[tuple[int, str]],
+        validators: dict[int, dict[str, str | None]] | None = None,
+    ) -> None:
+        """Fetch each (article_id, url) once; the results land in the database."""
+        if targets:
+            await self.runner.crawl(
+                ArticleSpider, targets=list(targets), validators=validators or {}
+            )
+
+    async def stop(self) -> None:
+        """Abandon crawls in flight (used on shutdown)."""
+        await self.runner.stop()
+
+
+def run_with_reactor(main: Callable[[], Awaitable[T]]) -> T:
+    """Install Twisted's asyncio reactor, run `main()` on it, stop, and return its result.
+
+    The reactor cannot be restarted, so a process calls this once; everything
+    that crawls happens inside `main`.
+    """
+    if not is_asyncio_reactor_installed():
+        install_reactor(ASYNCIO_REACTOR)
+    from twisted.internet import reactor
+    from twisted.internet.defer import Deferred
+    from twisted.python.failure import Failure
+
+    outcome: list[Any] = []
+
+    def finish(result: Any) -> None:
+        outcome.append(result)
+        reactor.stop()  # type: ignore[attr-defined]
+
+    def begin() -> None:
+        future = asyncio.ensure_future(main())
+        Deferred.fromFuture(future).addBoth(finish)
+
+    reactor.callWhenRunning(begin)  # type: ignore[attr-defined]
+    reactor.run(installSignalHandlers=True)  # type: ignore[attr-defined]
+    if not outcome:
+        raise KeyboardInterrupt
+    if isinstance(outcome[0], Failure):
+        outcome[0].raiseException()
+    result: T = outcome[0]
+    return result
+
+
 def run_once(
     db_url: str,
     targets: Sequence[tuple[int, str]],
-    validators: dict[int, dict[str, str | None]] | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> None:
-    """Fetch each (article_id, url) once; results land in the database.
+    """Check the targets once in a fresh reactor (for one-shot commands)."""
 
-    Starts and stops an event loop, so call it at most once per process: the
-    daemon uses `AsyncCrawlerRunner` on its own loop instead.
-    """
-    if not targets:
-        return
-    process = AsyncCrawlerProcess(crawl_settings(db_url, overrides), install_root_handler=False)
-    process.crawl(ArticleSpider, targets=list(targets), validators=validators or {})
-    process.start(install_signal_handlers=True)
+    async def main() -> None:
+        await Checker(db_url, overrides).check(targets)
+
+    run_with_reactor(main)
