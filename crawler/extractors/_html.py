@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from parsel import Selector
+from parsel import Selector, SelectorList
 
 from crawler.normalize import clean_text
 
@@ -72,9 +72,8 @@ def sel_text(sel: Selector | None, skip: Callable[[Any], bool] | None = None) ->
     return "" if sel is None else node_text(sel.root, skip)
 
 
-def first(sel: Selector, query: str) -> Selector | None:
-    """The first match of a CSS query, or None."""
-    found = sel.css(query)
+def first_of(found: SelectorList[Selector]) -> Selector | None:
+    """The first selector of a result list, or None."""
     return found[0] if found else None
 
 

@@ -14,6 +14,7 @@ import yaml
 
 from monitor.cli import tracking, viewing
 from monitor.cli.options import AppContext, UsageError
+from monitor.demo import demo
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def cli(
     ctx.obj = app
 
 
-for command in (*tracking.COMMANDS, *viewing.COMMANDS):
+for command in (*tracking.COMMANDS, *viewing.COMMANDS, demo):
     cli.add_command(command)
 
 
