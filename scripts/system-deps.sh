@@ -4,7 +4,7 @@
 # says what to install and carries on.
 set -euo pipefail
 
-packages=(ca-certificates)
+packages=(ca-certificates postgresql)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -74,3 +74,12 @@ def editwatch(db_url: str, tmp_path: Path) -> CliRunner:
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server for this test session (marked tests only)."""
+    from tests.services import postgres_cluster
+
+    with postgres_cluster() as url:
+        yield url

@@ -119,3 +119,25 @@ def test_unwritable_database_location_is_one_line_error(tmp_path: Path) -> None:
 def test_bad_database_url_is_a_database_error() -> None:
     with pytest.raises(DatabaseError, match="invalid database URL"):
         make_engine("not a url://")
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_postgresql_migrates_and_round_trips(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    migrate(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+    sessions = open_database(postgres_url)
+    body = "<p>“Привет” — PostgreSQL</p>".encode()
+    with sessions.begin() as session:
+        article, _ = add_article(session, "http://127.0.0.1/p-a9", "moscowtimes:9")
+        insert_revision(session, article, **revision_values("e" * 64, body))
+    with sessions.begin() as session:
+        stored = latest_revision(session, article.id)
+        assert stored is not None
+        assert decompress_html(stored.raw_html_zstd) == body
+        assert stored.fetched_at.tzinfo is not None
+        assert stored.fields["headline"] == "Ünïcode “quoted” headline"
+    engine.dispose()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +28,7 @@ from crawler.extractors._html import (
 )
 from crawler.extractors.base import Extractor
 from crawler.items import STATE_ARTICLE, STATE_NOT_FOUND, ArticleFields, Extraction
+from crawler.normalize import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def _headline(sel: Selector, header: Selector | None) -> str:
         if text:
             return text
     title = sel.xpath(f"{_CONTAINER}/@data-article-title").get()
-    return sel_text(Selector(text=f"<p>{title}</p>").xpath("//p")[0]) if title else ""
+    return clean_text(title or "")
 
 
 def _label(header: Selector | None) -> str:
@@ -157,7 +157,7 @@ def _authors(article: Selector) -> list[str]:
     """Byline names: linked (default), gallery and archive (unlinked span) forms."""
     names = article.xpath(
         ".//*[has-class('byline__author__name') or has-class('article__author__name')]"
-        "[not(ancestor::*[has-class('article__content')]//div[has-class('article__block')])]"
+        "[not(ancestor::div[has-class('article__block')])]"
     )
     return dedupe([sel_text(n) for n in names])
 
@@ -195,6 +195,3 @@ def _iso_from_raw(value: str) -> str:
         logger.warning("no time zone data for Europe/Moscow; assuming +03:00")
         return moment.isoformat() + "+03:00"
 
-
-def _unused(_: Any) -> None:  # pragma: no cover - placeholder removed below
-    return None
