@@ -9,9 +9,11 @@ from storage.engine import (
     make_session_factory,
     open_database,
 )
-from storage.models import Article, Base, Change, Check, Revision
+from storage.models import Alert, Article, Base, Change, Check, Heartbeat, Revision
 
 __all__ = [
+    "Alert",
+    "Heartbeat",
     "Article",
     "Base",
     "Change",

@@ -153,3 +153,42 @@ class Check(Base):
     result: Mapped[str] = mapped_column(String(16))  # new | changed | unchanged | error
     error: Mapped[str | None] = mapped_column(Text)
     revision_id: Mapped[int | None] = mapped_column(ForeignKey("revision.id"))
+
+
+class Alert(Base):
+    """A transactional-outbox row: one alert for one channel about one revision.
+
+    Written in the revision's transaction; a delivery job sends it and marks it.
+    """
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        UniqueConstraint("revision_id", "channel"),
+        Index("ix_alert_state_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id"), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(128))  # channel name from the config
+    mode: Mapped[str] = mapped_column(String(16), default="immediate")  # immediate | hourly | daily
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # editwatch.change/1 report
+
+
+class Heartbeat(Base):
+    """The daemon's sign of life, one row per running daemon, updated every few seconds."""
+
+    __tablename__ = "heartbeat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)  # host:pid
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="running")  # running | stopped

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
 from storage.engine import default_database_url
-from storage.models import Base
+from storage.models import Base, UTCDateTime
 
 logger = logging.getLogger(__name__)
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    # Migrations must not import our models: write the aware DateTime as plain SQLAlchemy.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +29,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
