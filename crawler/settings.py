@@ -43,4 +43,6 @@ ITEM_PIPELINES = {
 EDITWATCH_DB: str | None = None
 # Called inside the revision's transaction to diff it against the previous one.
 # Named by dotted path so the crawler never imports the layer above it.
-EDITWATCH_REVISION_ANALYSER = "monitor.analyse.analyse_revision"
+EDITWATCH_REVISION_ANALYSER = "monitor.analyse.RevisionAnalyser"
+# The parsed user config file (alert channels and rules), handed in per run.
+EDITWATCH_CONFIG: dict[str, object] = {}

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from monitor.diff import DiffResult, Snapshot, compare
-from storage import Revision
+from storage import Article, Revision
 from storage.queries import add_changes
 
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+    from monitor.alerts.rules import Alerting
+
 logger = logging.getLogger(__name__)
+
+_COLUMNS = {"kind", "significance", "field", "before", "after"}
 
 
 def snapshot_of(revision: Revision) -> Snapshot:
@@ -47,18 +54,47 @@ def change_rows(result: DiffResult) -> list[dict[str, Any]]:
     return rows
 
 
-_COLUMNS = {"kind", "significance", "field", "before", "after"}
+class RevisionAnalyser:
+    """Named in crawler settings; called by the store pipeline for every new revision.
 
+    Writes the revision's typed changes and its outbox alerts in the caller's
+    transaction, so a crash leaves either all of them or none.
+    """
 
-def analyse_revision(session: Session, previous: Revision | None, revision: Revision) -> None:
-    """Store the typed changes of `revision` and its silent flag (named in crawler settings)."""
-    result = diff_revisions(previous, revision)
-    revision.silent = result.silent
-    add_changes(session, revision, change_rows(result))
-    if result.changes:
+    def __init__(self, alerting: Alerting | None = None) -> None:
+        self.alerting = alerting
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> RevisionAnalyser:
+        config = settings.getdict("EDITWATCH_CONFIG")
+        if not config.get("channels"):
+            return cls(None)
+        from monitor.alerts.rules import load_alerting
+
+        return cls(load_alerting(config))
+
+    def __call__(self, session: Session, previous: Revision | None, revision: Revision) -> None:
+        result = diff_revisions(previous, revision)
+        revision.silent = result.silent
+        add_changes(session, revision, change_rows(result))
+        if not result.changes:
+            return
         logger.info(
             "revision %s of article %s: %s",
             revision.number,
             revision.article_id,
             ", ".join(c.kind for c in result.changes),
         )
+        if self.alerting is not None and previous is not None:
+            self._enqueue(session, previous, revision, result)
+
+    def _enqueue(
+        self, session: Session, previous: Revision, revision: Revision, result: DiffResult
+    ) -> None:
+        from monitor.alerts.outbox import enqueue
+        from monitor.report import diff_report
+
+        article = session.get(Article, revision.article_id)
+        assert article is not None and self.alerting is not None
+        report = diff_report(article, previous, revision, result)
+        enqueue(session, revision, article, report, self.alerting)

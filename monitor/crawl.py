@@ -51,11 +51,12 @@ class Checker:
         await self.runner.stop()
 
 
-def run_with_reactor(main: Callable[[], Awaitable[T]]) -> T:
+def run_with_reactor(main: Callable[[], Awaitable[T]], *, twisted_signals: bool = True) -> T:
     """Install Twisted's asyncio reactor, run `main()` on it, stop, and return its result.
 
     The reactor cannot be restarted, so a process calls this once; everything
-    that crawls happens inside `main`.
+    that crawls happens inside `main`. With `twisted_signals=False` the caller
+    handles SIGINT/SIGTERM itself (the daemon stops gracefully).
     """
     if not is_asyncio_reactor_installed():
         install_reactor(ASYNCIO_REACTOR)
@@ -74,7 +75,7 @@ def run_with_reactor(main: Callable[[], Awaitable[T]]) -> T:
         Deferred.fromFuture(future).addBoth(finish)
 
     reactor.callWhenRunning(begin)  # type: ignore[attr-defined]
-    reactor.run(installSignalHandlers=True)  # type: ignore[attr-defined]
+    reactor.run(installSignalHandlers=twisted_signals)  # type: ignore[attr-defined]
     if not outcome:
         raise KeyboardInterrupt
     if isinstance(outcome[0], Failure):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from monitor.analyse import diff_revisions
+from monitor.diff import DiffResult
 from storage import Article, Revision
 from storage.queries import SIGNIFICANCE_ORDER, revisions_of
 
@@ -27,9 +28,14 @@ def revision_ref(revision: Revision) -> dict[str, Any]:
     }
 
 
-def diff_report(article: Article, old: Revision, new: Revision) -> dict[str, Any]:
-    """The `editwatch.change/1` object for two revisions of one article (any two, any order)."""
-    result = diff_revisions(old, new)
+def diff_report(
+    article: Article, old: Revision, new: Revision, result: DiffResult | None = None
+) -> dict[str, Any]:
+    """The `editwatch.change/1` object for two revisions of one article (any two, any order).
+
+    Pass `result` when the diff is already computed (the analyser does).
+    """
+    result = result if result is not None else diff_revisions(old, new)
     return {
         "schema": CHANGE_SCHEMA,
         "url": new.canonical_url or article.url,

@@ -9,12 +9,13 @@ from storage.engine import (
     make_session_factory,
     open_database,
 )
-from storage.models import Alert, Article, Base, Change, Check, Heartbeat, Revision
+from storage.models import Alert, Article, ArticleAlias, Base, Change, Check, Heartbeat, Revision
 
 __all__ = [
     "Alert",
     "Heartbeat",
     "Article",
+    "ArticleAlias",
     "Base",
     "Change",
     "Check",

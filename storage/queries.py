@@ -11,7 +11,7 @@ import zstandard
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Change, Check, Revision, utcnow
+from storage.models import Article, ArticleAlias, Change, Check, Heartbeat, Revision, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +30,16 @@ def decompress_html(blob: bytes) -> bytes:
 
 
 def find_article(session: Session, url_or_key: str) -> Article | None:
-    """An article by its key, the URL it was added under, or its last canonical URL."""
+    """An article by its key, any URL it was seen under, or a canonical URL of a revision."""
     article = session.scalar(select(Article).where(Article.article_key == url_or_key))
     if article is not None:
         return article
     article = session.scalar(select(Article).where(Article.url == url_or_key).limit(1))
+    if article is not None:
+        return article
+    article = session.scalar(
+        select(Article).join(ArticleAlias).where(ArticleAlias.url == url_or_key).limit(1)
+    )
     if article is not None:
         return article
     return session.scalar(
@@ -57,6 +62,10 @@ def add_article(
 ) -> tuple[Article, bool]:
     """Track `url` under `article_key`; returns (article, created). Re-adding re-activates."""
     existing = session.scalar(select(Article).where(Article.article_key == article_key))
+    if existing is None:
+        existing = session.scalar(
+            select(Article).join(ArticleAlias).where(ArticleAlias.url == url).limit(1)
+        )
     if existing is not None:
         existing.active = True
         if interval_seconds is not None:
@@ -73,7 +82,15 @@ def add_article(
     )
     session.add(article)
     session.flush()
+    add_alias(session, article.id, url)
     return article, True
+
+
+def add_alias(session: Session, article_id: int, url: str) -> None:
+    """Remember that `url` leads to article `article_id` (first claim wins)."""
+    if url and session.scalar(select(ArticleAlias.id).where(ArticleAlias.url == url)) is None:
+        session.add(ArticleAlias(url=url, article_id=article_id))
+        session.flush()
 
 
 def list_articles(session: Session) -> Sequence[Article]:
@@ -184,3 +201,30 @@ def changes_feed(
         allowed = [name for name, rank in SIGNIFICANCE_ORDER.items() if rank >= floor]
         query = query.where(Change.significance.in_(allowed))
     return session.scalars(query).all()
+
+
+def due_articles(session: Session, now: datetime, limit: int) -> Sequence[Article]:
+    """Active articles whose next check is due, most overdue first."""
+    return session.scalars(
+        select(Article)
+        .where(Article.active.is_(True), Article.next_check_at <= now)
+        .order_by(Article.next_check_at)
+        .limit(limit)
+    ).all()
+
+
+def beat(session: Session, name: str, now: datetime, state: str = "running") -> None:
+    """Record that daemon `name` is alive (or has stopped)."""
+    row = session.scalar(select(Heartbeat).where(Heartbeat.name == name))
+    if row is None:
+        session.add(Heartbeat(name=name, started_at=now, beat_at=now, state=state))
+    else:
+        if state == "running" and row.state != "running":
+            row.started_at = now  # a restart
+        row.beat_at = now
+        row.state = state
+
+
+def heartbeats(session: Session) -> Sequence[Heartbeat]:
+    """Every daemon that has ever run against this database, latest beat first."""
+    return session.scalars(select(Heartbeat).order_by(Heartbeat.beat_at.desc())).all()

@@ -16,7 +16,13 @@ from crawler.items import FetchedPage
 from crawler.schedule import next_check_at
 from storage import Article, Revision, open_database
 from storage.models import utcnow
-from storage.queries import compress_html, insert_revision, latest_revision, record_check
+from storage.queries import (
+    add_alias,
+    compress_html,
+    insert_revision,
+    latest_revision,
+    record_check,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +41,11 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         settings = crawler.settings
         analyser_path = settings.get("EDITWATCH_REVISION_ANALYSER")
-        analyser = load_object(analyser_path) if analyser_path else None
+        analyser = None
+        if analyser_path:
+            target = load_object(analyser_path)
+            # A class builds itself from settings (to read alert rules); a function is used as is.
+            analyser = target.from_settings(settings) if hasattr(target, "from_settings") else target
         return cls(open_database(settings.get("EDITWATCH_DB")), analyser)
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
@@ -71,7 +81,11 @@ class StorePipeline:
             item.error = item.error or "nothing could be read from the page"
             return "error", None
         _remember_validators(article, item.headers)
+        for url in (*item.redirected_from, item.url):
+            add_alias(session, article.id, url)
         _adopt_identity(session, article, extraction.article_key, extraction.site, item.url)
+        if not article.active:  # it turned out to be another tracked article
+            return "unchanged", None
         previous = latest_revision(session, article.id)
         if previous is not None and previous.fingerprint == item.fingerprint:
             return "unchanged", None
@@ -118,7 +132,11 @@ def _adopt_identity(
     if holder is None:
         article.article_key = key
     elif holder != article.id:
-        logger.warning("article %s is the same page as article %s (%s)", article.id, holder, key)
+        # Two URLs of one article (e.g. a slug link and the canonical URL): keep the
+        # older entry, point this URL at it and stop checking the duplicate.
+        logger.info("article %s is the same page as article %s (%s)", article.id, holder, key)
+        add_alias(session, holder, article.url)
+        article.active = False
 
 
 def _reschedule(article: Article, now: datetime, *, changed: bool) -> None:
