@@ -107,3 +107,4 @@ class FetchedPage:
     error: str | None = None
     extraction: Extraction | None = None
     fingerprint: str | None = None
+    revision_id: int | None = None  # set by the store pipeline when a revision was stored

@@ -37,7 +37,13 @@ ITEM_PIPELINES = {
     "crawler.pipelines.extract.ExtractPipeline": 100,
     "crawler.pipelines.fingerprint.FingerprintPipeline": 200,
     "crawler.pipelines.store.StorePipeline": 300,
+    "crawler.pipelines.discover.DiscoverPipeline": 400,
 }
+
+# Related articles become tracked articles up to this many links away from one a
+# person added (0: follow nothing), and at most this many per article.
+EDITWATCH_FOLLOW_DEPTH = 1
+EDITWATCH_FOLLOW_MAX = 10
 
 # Where revisions go; None means storage.default_database_url() (EDITWATCH_DB).
 EDITWATCH_DB: str | None = None

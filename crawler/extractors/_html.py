@@ -29,7 +29,7 @@ _JSON_LD_XPATH = "//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+js
 
 
 def is_banner(el: Any) -> bool:
-    """True for an ad slot: ``[y-name~=banner]`` or ``[y-use~=Banner]``."""
+    """Tell whether an element is an ad slot: ``[y-name~=banner]`` or ``[y-use~=Banner]``."""
     return "banner" in (el.get("y-name") or "").split() or "Banner" in (
         el.get("y-use") or ""
     ).split()
@@ -62,8 +62,11 @@ def _collect(el: Any, parts: list[str], skip: Callable[[Any], bool] | None, top:
 
 
 _BLOCK_TAGS = frozenset(
-    "p div li ul ol h1 h2 h3 h4 h5 h6 blockquote figure figcaption section article "
-    "table tr td th dd dt dl header footer aside pre hr".split()
+    {
+        "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure",
+        "figcaption", "section", "article", "table", "tr", "td", "th", "dd", "dt", "dl",
+        "header", "footer", "aside", "pre", "hr",
+    }
 )
 
 
@@ -73,7 +76,7 @@ def sel_text(sel: Selector | None, skip: Callable[[Any], bool] | None = None) ->
 
 
 def first_of(found: SelectorList[Selector]) -> Selector | None:
-    """The first selector of a result list, or None."""
+    """Return the first selector of a result list, or None."""
     return found[0] if found else None
 
 
@@ -125,7 +128,7 @@ def _flatten(data: Any) -> Iterator[dict[str, Any]]:
 
 
 def ld_types(obj: dict[str, Any]) -> set[str]:
-    """The ``@type`` values of a JSON-LD object, as a set of strings."""
+    """Return the ``@type`` values of a JSON-LD object, as a set of strings."""
     value = obj.get("@type")
     if isinstance(value, str):
         return {value}
@@ -147,7 +150,7 @@ def ld_names(value: Any) -> list[str]:
 
 
 def ld_str(obj: dict[str, Any], key: str) -> str | None:
-    """A JSON-LD string value, or None when missing or not a non-empty string."""
+    """Return a JSON-LD string value, or None when missing or not a non-empty string."""
     value = obj.get(key)
     if isinstance(value, list) and value:
         value = value[0]
@@ -155,7 +158,7 @@ def ld_str(obj: dict[str, Any], key: str) -> str | None:
 
 
 def page_base(sel: Selector, url: str) -> str:
-    """The URL relative links resolve against: ``<base href>`` or the page URL."""
+    """Return the URL relative links resolve against: ``<base href>`` or the page URL."""
     base = sel.xpath("//base/@href").get()
     return urljoin(url, base.strip()) if base else url
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,16 +23,25 @@ from crawler.normalize import clean_text
 logger = logging.getLogger(__name__)
 
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote dd div dl dt fieldset figcaption figure footer form "
-    "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot th "
-    "thead tr ul".split()
+    {
+        "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "fieldset",
+        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+        "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot",
+        "th", "thead", "tr", "ul",
+    }
 )
 _DROP_TAGS = frozenset(
-    "script style noscript template iframe svg form button input select textarea nav "
-    "footer aside object embed canvas dialog link meta".split()
+    {
+        "aside", "button", "canvas", "dialog", "embed", "footer", "iframe", "input", "link",
+        "meta", "nav", "noscript", "object", "script", "select", "style", "svg", "template",
+        "textarea",
+    }
 )
 _DROP_ROLES = frozenset(
-    "navigation banner complementary contentinfo menu menubar dialog alert search".split()
+    {
+        "alert", "banner", "complementary", "contentinfo", "dialog", "menu", "menubar",
+        "navigation", "search",
+    }
 )
 _UNLIKELY = re.compile(
     r"-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|foot|"
@@ -59,6 +69,8 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _SCORED_TAGS = frozenset({"p", "pre", "td", "blockquote", "h2", "h3", "li"})
+_LOOSE_TEXT_TAGS = frozenset({"div", "section", "article", "main", "td"})
+_HARD_NOISE = re.compile(r"\bcomments?\b|\bcommentlist\b|disqus|\brespond\b", re.IGNORECASE)
 _TAG_BASE = {"div": 5, "article": 8, "main": 5, "section": 3, "pre": 3, "td": 3,
              "blockquote": 3, "ol": -3, "ul": -3, "dl": -3, "li": -3, "form": -3,
              "th": -5, "h1": -5, "h2": -5, "h3": -5, "h4": -5}
@@ -96,11 +108,12 @@ def _class_weight(el: Any) -> int:
     weight = 0
     for value in (el.get("class"), el.get("id")):
         if value:
-            weight += (25 if _POSITIVE.search(value) else 0) - (25 if _NEGATIVE.search(value) else 0)
+            weight += 25 if _POSITIVE.search(value) else 0
+            weight -= 25 if _NEGATIVE.search(value) else 0
     return weight
 
 
-def _is_noise(el: Any) -> bool:
+def _is_noise(el: Any, strip_unlikely: bool) -> bool:
     tag = _tag(el)
     if not tag or tag in {"html", "body", "article", "main"}:
         return tag == ""
@@ -111,20 +124,24 @@ def _is_noise(el: Any) -> bool:
     if _HIDDEN_STYLE.search(el.get("style") or ""):
         return True
     marker = _marker(el)
+    if _HARD_NOISE.search(marker) and tag != "body":
+        return True
+    if not strip_unlikely:
+        return False
     if tag == "header":
         return len(el.findall(".//p")) < 3
     return bool(_UNLIKELY.search(marker)) and not _MAYBE.search(marker) and tag != "figure"
 
 
-def _prepare(root: Any) -> Any:
-    """A copy of the page body with invisible and boilerplate subtrees removed."""
+def _prepare(root: Any, strip_unlikely: bool) -> Any:
+    """Copy the page body, leaving out invisible and boilerplate subtrees."""
     doc = copy.deepcopy(root)
     body = doc.find(".//body")
     body = doc if body is None else body
     for el in list(body.iter()):
         if el.getparent() is None and el is not body:
             continue
-        if _is_noise(el) and _in_tree(el, body):
+        if _is_noise(el, strip_unlikely) and _in_tree(el, body):
             el.drop_tree()
     return body
 
@@ -142,44 +159,91 @@ def _has_block_child(el: Any) -> bool:
     return any(_tag(child) in BLOCK_TAGS for child in el)
 
 
-def _score_candidates(body: Any) -> dict[Any, float]:
-    """Readability's content scores: each text block feeds its three nearest ancestors."""
-    scores: dict[Any, float] = {}
+def _loose_text(el: Any) -> str:
+    """Return the text directly inside a container, outside its block children.
+
+    Readability wraps such runs in a ``<p>``; here they score as one.
+    """
+    parts = [el.text or ""]
+    for child in el:
+        if _tag(child) and _tag(child) not in BLOCK_TAGS:
+            parts.append(child.text_content())
+        parts.append(child.tail or "")
+    return clean_text("".join(parts))
+
+
+def _text_units(body: Any) -> Iterator[tuple[Any, str]]:
+    """(first element to credit, text) for each paragraph-like run of text."""
     for el in body.iter():
         tag = _tag(el)
-        if not (tag in _SCORED_TAGS or (tag == "div" and not _has_block_child(el))):
+        if not tag:
             continue
-        if tag in {"blockquote", "li", "td"} and _has_block_child(el):
-            continue
-        text = clean_text(el.text_content())
-        if len(text) < 25:
+        blocks = _has_block_child(el)
+        if tag in _SCORED_TAGS or (tag == "div" and not blocks):
+            if not (blocks and tag in {"blockquote", "li", "td"}):
+                yield el.getparent(), clean_text(el.text_content())
+        elif blocks and tag in _LOOSE_TEXT_TAGS:
+            yield el, _loose_text(el)
+
+
+def _score_candidates(body: Any, weigh_classes: bool) -> dict[Any, float]:
+    """Readability's content scores: each text block feeds its three nearest containers."""
+    scores: dict[Any, float] = {}
+    for start, text in _text_units(body):
+        if start is None or len(text) < 25:
             continue
         points = 1 + text.count(",") + min(len(text) // 100, 3)
-        for level, ancestor in enumerate(el.iterancestors()):
-            if level > 2:
-                break
+        ancestors = [start, *start.iterancestors()][:3]
+        for level, ancestor in enumerate(ancestors):
             if ancestor not in scores:
-                scores[ancestor] = _TAG_BASE.get(_tag(ancestor), 0) + _class_weight(ancestor)
+                weight = _class_weight(ancestor) if weigh_classes else 0
+                scores[ancestor] = _TAG_BASE.get(_tag(ancestor), 0) + weight
             scores[ancestor] += points / (1 if level == 0 else 2 if level == 1 else level * 3)
     return {el: score * (1 - _link_density(el)) for el, score in scores.items()}
 
 
 def _top(scores: dict[Any, float], body: Any) -> Any:
+    """Readability's choice: the best candidate, moved up to a shared or better ancestor."""
     if not scores:
         return body
-    best = max(scores, key=lambda el: scores[el])
-    # A container holding several near-best candidates is the real article.
-    parent = best.getparent()
-    while parent is not None and _tag(parent) != "html":
-        close = [c for c in parent if scores.get(c, 0) >= scores[best] * 0.75 and c is not best]
-        if len(close) < 1 or scores.get(parent, 0) < scores[best] * 0.5:
+    ranked = sorted(scores, key=lambda el: scores[el], reverse=True)
+    best = ranked[0]
+    top_score = scores[best]
+    alternatives = [
+        set(el.iterancestors()) for el in ranked[1:5] if scores[el] >= top_score * 0.75
+    ]
+    if len(alternatives) >= 3:
+        for parent in best.iterancestors():
+            if parent is body:
+                break
+            if sum(parent in ancestors for ancestors in alternatives) >= 3:
+                best = parent
+                break
+    best = _climb(best, scores, body)
+    while best is not body and best.getparent() is not None and len(best.getparent()) == 1:
+        best = best.getparent()
+    return best
+
+
+def _climb(best: Any, scores: dict[Any, float], body: Any) -> Any:
+    """Move up while the parents keep most of the score, to a parent scoring higher."""
+    last = scores.get(best, 0.0)
+    threshold = last / 3
+    for parent in best.iterancestors():
+        if parent is body or _tag(parent) in {"body", "html"}:
             break
-        best, parent = parent, parent.getparent()
+        if parent not in scores:
+            continue
+        if scores[parent] < threshold:
+            break
+        if scores[parent] > last:
+            return parent
+        last = scores[parent]
     return best
 
 
 def _gather(top: Any, scores: dict[Any, float]) -> list[Any]:
-    """The top candidate and its siblings that look like more of the same text."""
+    """Return the top candidate and its siblings that look like more of the same text."""
     parent = top.getparent()
     if parent is None:
         return [top]
@@ -256,6 +320,9 @@ def _paragraphs(node: Any, out: list[str]) -> None:
             flush()
             _paragraphs(child, out)
         elif tag == "br":
+            following = child.getnext()
+            if following is not None and _tag(following) == "br" and not (child.tail or "").strip():
+                flush()
             buffer.append(" ")
         elif tag:
             buffer.append(child.text_content())
@@ -280,15 +347,41 @@ def _figures(nodes: list[Any], base: str) -> list[Image]:
     return images
 
 
+#: Below this many characters of text an attempt is retried with fewer filters.
+MIN_TEXT = 500
+
+#: (strip unlikely-looking subtrees, weigh class names, clean boxes), strictest first.
+_ATTEMPTS = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
+
+
 def extract_main_text(root: Any, base: str) -> MainText:
-    """Find the main text under an lxml document root (the root is not modified)."""
-    body = _prepare(root)
-    scores = _score_candidates(body)
+    """Find the main text under an lxml document root (the root is not modified).
+
+    As Readability does, a result shorter than `MIN_TEXT` characters is
+    retried with fewer filters, and the longest attempt wins.
+    """
+    best = MainText()
+    best_length = -1
+    for strip_unlikely, weigh_classes, clean in _ATTEMPTS:
+        result = _attempt(root, base, strip_unlikely, weigh_classes, clean)
+        length = sum(len(p) for p in result.paragraphs)
+        if length >= MIN_TEXT:
+            return result
+        if length > best_length:
+            best, best_length = result, length
+    return best
+
+
+def _attempt(root: Any, base: str, strip_unlikely: bool, weigh_classes: bool,
+             clean: bool) -> MainText:
+    body = _prepare(root, strip_unlikely)
+    scores = _score_candidates(body, weigh_classes)
     top = _top(scores, body)
     nodes = _gather(top, scores)
     images = _figures(nodes, base)
     paragraphs: list[str] = []
     for node in nodes:
-        _clean_conditionally(node)
+        if clean:
+            _clean_conditionally(node)
         _paragraphs(node, paragraphs)
     return MainText(paragraphs=paragraphs, images=images)

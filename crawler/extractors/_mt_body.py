@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 RELATED_DATE_PLACEHOLDER = "0000/00/00"
 
 #: Last characters after which a paragraph is complete (no join with the next block).
-SENTENCE_FINAL = frozenset(".!?\"”'’:)…")
+SENTENCE_FINAL = frozenset(".!?\"\u201d'\u2019:)\u2026")
 
 _POSITIONS = {"column", "outside", "full", "left", "right"}
 _DATED_SLUG = re.compile(r"^(?P<prefix>.*/)\d{4}/\d{2}/\d{2}/(?P<slug>[^/]+?)/?$")
@@ -69,7 +69,7 @@ class Body:
 
 
 def block_type(block: Selector) -> str:
-    """The CMS block type of a wrapper: ``article__block--{type}`` minus position modifiers."""
+    """Return the CMS block type of a wrapper (``article__block--{type}``, not a position)."""
     for token in (block.attrib.get("class") or "").split():
         if token.startswith("article__block--") and token[16:] not in _POSITIONS:
             return token[16:]
@@ -155,7 +155,7 @@ def read_images(article: Selector, base: str) -> list[Image]:
 
 
 def _gallery_item(node: Selector, src: str) -> Image:
-    """A gallery photo: caption is its title and caption text, credit its credits."""
+    """Read a gallery photo: caption is its title and caption text, credit its credits."""
     title = sel_text(first_of(node.css(".gallery__item__aside__content__title")))
     caption = sel_text(first_of(node.css(".gallery__item__aside__content__caption")))
     credit = sel_text(first_of(node.css(".gallery__item__aside__content__credits")))

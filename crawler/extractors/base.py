@@ -66,12 +66,12 @@ class Extractor:
 
     @classmethod
     def article_key_from_url(cls, url: str) -> str | None:
-        """The stable article key readable from a URL alone, or None."""
+        """Return the stable article key readable from a URL alone, or None."""
         return None
 
     @classmethod
     def handles_host(cls, host: str) -> bool:
-        """True if `host` is one of this adapter's domains or a subdomain of one."""
+        """Tell whether `host` is one of this adapter's domains or a subdomain of one."""
         host = host.lower().strip(".")
         return any(host == d or host.endswith("." + d) for d in cls.domains)
 
@@ -125,7 +125,7 @@ def _check_html_text(text: str) -> None:
 
 
 def choose_extractor(url: str, sel: Selector) -> type[Extractor]:
-    """The adapter for a page: by registered domain, else by page signature, else generic."""
+    """Choose the adapter for a page: by domain, else by page signature, else generic."""
     host = host_of(url)
     for cls in registry.values():
         if cls.domains and cls.handles_host(host):

@@ -30,8 +30,11 @@ logger = logging.getLogger(__name__)
 
 #: JSON-LD types read as the article's metadata.
 ARTICLE_TYPES = frozenset(
-    "NewsArticle Article ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle "
-    "BackgroundNewsArticle ReviewNewsArticle BlogPosting LiveBlogPosting Report".split()
+    {
+        "AnalysisNewsArticle", "Article", "BackgroundNewsArticle", "BlogPosting",
+        "LiveBlogPosting", "NewsArticle", "OpinionNewsArticle", "Report", "ReportageNewsArticle",
+        "ReviewNewsArticle",
+    }
 )
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:\u00bb\u00b7/]\s+")
 _BY = re.compile(r"^\s*(?:by|von|par|por|di)\s+", re.IGNORECASE)
@@ -39,13 +42,19 @@ _PUBLISHED_METAS = (
     "article:published_time", "datePublished", "date", "pubdate", "publishdate",
     "DC.date.issued", "dcterms.created", "sailthru.date", "parsely-pub-date", "og:pubdate",
 )
+_BYLINE_XPATH = (
+    "//body//*[contains(@class, 'byline') or contains(@class, 'author')"
+    " or contains(@class, 'Byline') or contains(@class, 'Author')]"
+    "[not(ancestor-or-self::*[contains(@class, 'comment')])][not(self::script)]"
+)
 _MODIFIED_METAS = ("article:modified_time", "dateModified", "og:updated_time", "dcterms.modified")
 
 
 class Generic(Extractor, kind="generic"):
-    """Any site without its own adapter: headline, authors, dates and section from
-    JSON-LD and OpenGraph metadata, paragraphs from a readability-style main-text finder.
+    """Any site without its own adapter, read from metadata and a main-text finder.
 
+    Headline, authors, dates and section come from JSON-LD and OpenGraph
+    metadata, paragraphs from a readability-style main-text finder.
     The article key is the canonical URL without query or fragment.
     """
 
@@ -70,7 +79,7 @@ class Generic(Extractor, kind="generic"):
 
 
 def _article_ld(sel: Selector) -> dict[str, Any]:
-    """The first JSON-LD object of an article type (``@graph`` included), or {}."""
+    """Return the first JSON-LD object of an article type (``@graph`` included), or {}."""
     for obj in json_ld_objects(sel):
         if ld_types(obj) & ARTICLE_TYPES:
             return obj
@@ -83,17 +92,37 @@ def _canonical(sel: Selector, base: str, url: str) -> str:
 
 
 def headline(sel: Selector, ld: dict[str, Any]) -> str:
-    """JSON-LD headline, else og/twitter title, else ``<h1>``, else ``<title>`` minus site name."""
+    """JSON-LD headline, else og/twitter title, else ``<title>``, else ``<h1>``.
+
+    A " | Site name" tail is dropped when og:site_name names it, or when another
+    candidate (twitter title, ``<h1>``) equals the title without it.
+    """
     site = meta(sel, "og:site_name") or ""
-    for candidate in (
-        ld_str(ld, "headline"),
-        meta(sel, "og:title", "twitter:title"),
-        sel_text(sel.xpath("//h1")[0]) if sel.xpath("//h1") else None,
-        sel.xpath("normalize-space(//title)").get(),
-    ):
-        text = _strip_site_name(clean_text(candidate or ""), site)
-        if text:
-            return text
+    h1 = sel_text(sel.xpath("//h1")[0]) if sel.xpath("//h1") else ""
+    candidates = [
+        clean_text(text or "")
+        for text in (
+            ld_str(ld, "headline"),
+            meta(sel, "og:title"),
+            meta(sel, "twitter:title"),
+            sel.xpath("normalize-space(//title)").get(),
+            h1,
+        )
+    ]
+    others = {c.lower() for c in candidates if c}
+    for candidate in candidates:
+        if not candidate:
+            continue
+        stripped = _strip_site_name(candidate, site)
+        if stripped != candidate:
+            return stripped
+        parts = _TITLE_SEPARATORS.split(candidate)
+        for cut in range(len(parts) - 1, 0, -1):
+            head = " ".join(parts[:cut]).lower()
+            match = next((c for c in others if c != candidate.lower() and c == head), None)
+            if match:
+                return candidate[: len(match)] if candidate.lower().startswith(match) else candidate
+        return candidate
     return ""
 
 
@@ -111,7 +140,7 @@ def _strip_site_name(title: str, site: str) -> str:
 
 
 def authors(sel: Selector, ld: dict[str, Any]) -> list[str]:
-    """Author names from JSON-LD, then author metas, then ``rel=author``/``itemprop`` markup."""
+    """Read author names: JSON-LD, else author metas, else ``rel=author``/byline markup."""
     names = ld_names(ld.get("author"))
     if not names:
         value = meta(sel, "author", "article:author", "parsely-author", "sailthru.author")
@@ -122,8 +151,26 @@ def authors(sel: Selector, ld: dict[str, Any]) -> list[str]:
             "//*[@itemprop='author']//*[@itemprop='name'] | //*[@itemprop='author'][not(*)]"
             " | //a[@rel='author']"
         )
-        names = [sel_text(node) for node in nodes]
+        names = [sel_text(node) for node in nodes] or _byline_names(sel)
     return dedupe([_BY.sub("", clean_text(name)) for name in names])[:10]
+
+
+def _byline_names(sel: Selector) -> list[str]:
+    """Names in the first byline-looking element (class ``byline`` or ``author``)."""
+    for node in sel.xpath(_BYLINE_XPATH)[:10]:
+        links = [sel_text(a) for a in node.xpath(".//a")]
+        names = [n for n in links if _looks_like_name(n)]
+        if names:
+            return names
+        text = _BY.sub("", sel_text(node))
+        if _looks_like_name(text):
+            return [text]
+    return []
+
+
+def _looks_like_name(text: str) -> bool:
+    words = text.split()
+    return 1 <= len(words) <= 6 and len(text) <= 60 and not any(c.isdigit() for c in text)
 
 
 def _published_fallback(sel: Selector) -> str | None:

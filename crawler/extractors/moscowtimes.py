@@ -46,9 +46,10 @@ _SOFT_404 = (
 
 
 class MoscowTimes(Extractor, kind="moscowtimes", domains=("themoscowtimes.com",)):
-    """The Moscow Times (themoscowtimes.com): news, opinion, video, podcast and gallery
-    pages, archive pages, and the site's soft 404 ("page not found" with HTTP 200).
+    """The Moscow Times (themoscowtimes.com), from its article markup.
 
+    Reads news, opinion, video, podcast and gallery pages, archive pages, and
+    the site's soft 404 ("page not found" with HTTP 200) as `not_found`.
     Recognised by domain, or by its markup on any host (a local copy).
     """
 
@@ -106,6 +107,8 @@ class MoscowTimes(Extractor, kind="moscowtimes", domains=("themoscowtimes.com",)
             published_at=published,
             updated_at=byline_time if updated else None,
             modified_at=modified,
+            # The intro's <br /> line breaks read as spaces: every field goes through
+            # clean_text, which folds all whitespace, so a newline would not survive anyway.
             intro=sel_text(first_of(article.css("div.article__intro, div.live-intro")), is_banner),
             paragraphs=body.paragraphs,
             quotes=body.quotes,
@@ -163,7 +166,7 @@ def _authors(article: Selector) -> list[str]:
 
 
 def _metadata_times(sel: Selector) -> tuple[str | None, str | None]:
-    """(published, modified) from the ``article:*`` metas, else the NewsArticle JSON-LD."""
+    """Return (published, modified) from the ``article:*`` metas, else the JSON-LD."""
     published = meta(sel, "article:published_time")
     modified = meta(sel, "article:modified_time")
     if published and modified:
@@ -176,7 +179,7 @@ def _metadata_times(sel: Selector) -> tuple[str | None, str | None]:
 
 
 def _byline_time(article: Selector) -> tuple[str | None, bool]:
-    """The byline ``<time datetime>`` and whether the text ``Updated:`` precedes it."""
+    """Return the byline ``<time datetime>`` and whether the text ``Updated:`` precedes it."""
     time = first_of(article.xpath(".//time[has-class('byline__datetime')][@datetime]"))
     if time is None:
         return None, False

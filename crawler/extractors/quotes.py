@@ -20,10 +20,10 @@ _SPEECH = r"(?:said|says|added|adds|wrote|writes|explained|noted|continued|insis
 _SPEECH_BEFORE_NAME = r"(?:said|says|added|adds|wrote|writes|explained|noted|continued|" \
     r"insisted|argued|warned|stressed|recalled|replied|asked|according\s+to)"
 _PARTICLE = r"(?:al|el|bin|ibn|de|da|du|dos|van|von|der|den|la|le)"
-_CAP_WORD = rf"(?:[A-Z][\w'’.-]*|{_PARTICLE}(?:-[A-Z][\w'’-]*)?\b)"
-_NAME = rf"[A-Z][\w'’.-]*(?:\s+{_CAP_WORD})*"
+_CAP_WORD = rf"(?:[A-Z][\w'\u2019.-]*|{_PARTICLE}(?:-[A-Z][\w'\u2019-]*)?\b)"
+_NAME = rf"[A-Z][\w'\u2019.-]*(?:\s+{_CAP_WORD})*"
 _NAME_THEN_VERB = re.compile(rf"({_NAME})\s+{_SPEECH}\b")
-_VERB_THEN_PHRASE = re.compile(rf"\b{_SPEECH_BEFORE_NAME}\s+([^,;:.!?()\u2014\u2013]+)")
+_VERB_THEN_PHRASE = re.compile(rf"\b(?i:{_SPEECH_BEFORE_NAME})\s+([^,;:.!?()\u2014\u2013]+)")
 _LOWER_PARTICLES = {"al", "el", "bin", "ibn", "de", "da", "du", "dos", "van", "von", "der", "den",
                     "la", "le"}
 # Titles and adjectives before a name: "Russian President Vladimir Putin" -> "Vladimir Putin".
@@ -84,8 +84,10 @@ def _quoted_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 def find_speaker(before: str, after: str) -> str:
-    """The speaker named around a quotation: `before` and `after` are the paragraph text
-    either side of it. Looks in the same sentence first, then in the rest of the paragraph.
+    """Find the speaker named around a quotation.
+
+    `before` and `after` are the paragraph text either side of it. The same
+    sentence is searched first, then the rest of the paragraph.
     """
     after_sentence = _first_sentence(after)
     before_sentence = _last_sentence(before)
@@ -107,8 +109,10 @@ def _last_sentence(text: str) -> str:
 
 
 def speaker_in(context: str) -> str:
-    """A speaker's name in an attribution phrase: "said David Lesch, an expert",
-    "David Lesch said", ", Lesch said", "according to X", "X told Reuters"; "" if none.
+    """Return the speaker's name in an attribution phrase, or "" if there is none.
+
+    Phrases: "said David Lesch, an expert", "David Lesch said", ", Lesch said",
+    "according to X", "X told Reuters".
     """
     for found in _NAME_THEN_VERB.finditer(context):
         name = _clean_name(found.group(1).split())
@@ -130,11 +134,11 @@ def _clean_name(words: list[str]) -> str:
         words = words[:-1]
     while len(words) > 1 and words[0] in _TITLES:
         words = words[1:]
-    return " ".join(words).rstrip(".'’")
+    return " ".join(words).rstrip(".'\u2019")
 
 
 def _last_name_run(words: list[str]) -> str:
-    """The last run of capitalised words: "Kremlin spokesman Dmitry Peskov" -> "Dmitry Peskov"."""
+    """Return the last run of capitalised words ("Kremlin spokesman Dmitry Peskov")."""
     runs: list[list[str]] = [[]]
     for word in words:
         if word[:1].isupper() or (runs[-1] and word.split("-")[0].lower() in _LOWER_PARTICLES):

@@ -69,6 +69,7 @@ class StorePipeline:
                 revision_id=revision.id if revision else None,
             )
             _reschedule(article, now, changed=revision is not None)
+            item.revision_id = revision.id if revision else None
         return item
 
     def _store(

@@ -12,7 +12,7 @@ import click
 import platformdirs
 import yaml
 
-from monitor.cli import tracking, viewing
+from monitor.cli import operating, tracking, viewing
 from monitor.cli.options import AppContext, UsageError
 from monitor.demo import demo
 
@@ -93,7 +93,7 @@ def cli(
     ctx.obj = app
 
 
-for command in (*tracking.COMMANDS, *viewing.COMMANDS, demo):
+for command in (*tracking.COMMANDS, *viewing.COMMANDS, *operating.COMMANDS, demo):
     cli.add_command(command)
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from monitor.cli.options import AppContext, UsageError, check_url, parse_duration
 from monitor.crawl import run_once
-from monitor.identity import provisional_key
+from crawler.extractors.identity import provisional_key
 from storage.models import Article, Check
 from storage.queries import (
     add_article,

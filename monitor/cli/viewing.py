@@ -15,7 +15,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from monitor.cli.options import AppContext, UsageError, check_url, parse_duration
-from monitor.identity import provisional_key
+from crawler.extractors.identity import provisional_key
 from monitor.render import formats, get_renderer
 from monitor.report import diff_report, history_entries
 from storage import Article

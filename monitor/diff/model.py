@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class Change:
     before: str | None
     after: str | None
     diff: DiffOps = ()
-    detail: Mapping[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the columns, `diff` as [{"op", "text"}], then the detail keys."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -36,7 +37,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def is_word(token: str) -> bool:
-    """Whether a token is a word or number (not whitespace or punctuation)."""
+    """Tell whether a token is a word or number (not whitespace or punctuation)."""
     return token[:1].isalnum() or token[:1] == "_"
 
 
@@ -108,36 +109,38 @@ def word_diff(before: str, after: str, *, backend: str = "fast") -> DiffOps:
 
 
 def shingles(text: str) -> frozenset[str]:
-    """Lower-cased words and word pairs of the text's typographic key, for `similarity`."""
+    """Return the lower-cased words and word pairs of a text's typographic key."""
     words = [t.lower() for t in tokenize(typographic_key(text)) if is_word(t)]
-    pairs = (f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    pairs = (f"{a} {b}" for a, b in itertools.pairwise(words))
     return frozenset((*words, *pairs))
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    """Dice coefficient of two shingle sets: 1.0 same words in the same order, 0.0 nothing shared."""
+    """Return the Dice coefficient of two shingle sets (1.0 same words, 0.0 nothing shared)."""
     if not a or not b:
         return 1.0 if a == b else 0.0
     return 2 * len(a & b) / (len(a) + len(b))
 
 
 def containment(part: frozenset[str], whole: frozenset[str]) -> float:
-    """Share of `part`'s shingles found in `whole`."""
+    """Return the share of `part`'s shingles found in `whole`."""
     return len(part & whole) / len(part) if part else 0.0
 
 
 def count_words(text: str) -> int:
-    """Number of word and number tokens in the text."""
+    """Count the word and number tokens of a text."""
     return sum(1 for t in tokenize(text) if is_word(t))
 
 
 def join_texts(texts: Iterable[str]) -> str:
-    """Several paragraphs shown as one text (split and joined paragraphs)."""
+    """Show several paragraphs as one text (split and joined paragraphs)."""
     return "\n".join(texts)
 
 
-def side_tokens(ops: Sequence[tuple[str, str]]) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
-    """The old and new token streams of a diff, each token flagged when it changed."""
+def side_tokens(
+    ops: Sequence[tuple[str, str]],
+) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """Return the old and new token streams of a diff, each token flagged when it changed."""
     old: list[tuple[str, bool]] = []
     new: list[tuple[str, bool]] = []
     for op, text in ops:

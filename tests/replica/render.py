@@ -23,6 +23,28 @@ RSS_SECTIONS = {
     "news": "news", "opinion": "opinion", "city": "city", "arts-and-life": "city",
     "meanwhile": "meanwhile", "in-depth": "indepth", "podcasts": "podcasts",
 }  # fmt: skip
+_SLOTS = (
+    ("article_top", "billboard"),
+    ("article_body", "body"),
+    ("article_body_mobile", "body"),
+    ("article_1", "sidebar"),
+    ("article_sidebar_bottom", "sidebar"),
+    ("article_2", "strip"),
+    ("article_2_mobile", "strip"),
+    ("sticky_article_billboard_bottom", "sticky"),
+)
+
+
+def _label(content: dict[str, Any]) -> str | None:
+    """Header label: opinion / analysis only, never when sponsored (§2.4)."""
+    if content.get("sponsored") or not (content.get("opinion") or content.get("analysis")):
+        return None
+    return "News Analysis" if content.get("analysis") else "opinion"
+
+
+def _tag(title: str) -> dict[str, str]:
+    """A tag link: text with its first letter upper-cased (§2.10)."""
+    return {"title": title, "display": title[:1].upper() + title[1:], "slug": slugify(title)}
 
 
 def make_env() -> Environment:
@@ -72,9 +94,7 @@ class Renderer:
             "authors_html": widgets.byline_authors(
                 content["authors"], page["base"], content["type"] == "podcast"
             ),
-            "photos": [
-                {**a, "src": page["static"] + "image/thumb/" + a["photo"]} for a in photos
-            ],
+            "photos": [{**a, "src": page["static"] + "image/thumb/" + a["photo"]} for a in photos],
         }
 
     def _resolve_block(self, block: dict[str, Any], page: dict[str, Any], noise: Noise) -> dict:
@@ -148,27 +168,23 @@ class Renderer:
         visible = self.state.visible()
         featured = content.get("featured_image") or {}
         page.update(
-            label=("News Analysis" if content.get("analysis") else "opinion")
-            if (content.get("opinion") or content.get("analysis")) and not content.get("sponsored")
-            else None,
+            label=_label(content),
             byline=self._byline(content, page),
             intro=widgets.text_with_breaks(content.get("intro") or ""),
             featured=featured if featured.get("src") and not content.get("video") else None,
             featured_src=noise.bust(f"{page['static']}image/article_1360/{featured.get('src')}"),
-            tags=[{"title": t, "display": t[:1].upper() + t[1:], "slug": slugify(t)}
-                  for t in content["tags"]],  # fmt: skip
+            tags=[_tag(t) for t in content["tags"]],
             just_in=widgets.just_in(visible, page, noise),
             most_read=widgets.most_read(visible, page, noise),
             cluster=widgets.read_more(content, visible, page, noise),
             next_id=widgets.next_id(content, visible, noise),
-            slots={name: widgets.slot(name, kind, page, noise) for name, kind in (
-                ("article_top", "billboard"), ("article_body", "body"),
-                ("article_body_mobile", "body"), ("article_1", "sidebar"),
-                ("article_sidebar_bottom", "sidebar"), ("article_2", "strip"),
-                ("article_2_mobile", "strip"), ("sticky_article_billboard_bottom", "sticky"))},
-        )  # fmt: skip
+            slots={name: widgets.slot(name, kind, page, noise) for name, kind in _SLOTS},
+        )
         blocks = [self._resolve_block(b, page, noise) for b in content["blocks"]]
-        page["body_html"] = Markup(self._render("_body.html", {**page, "blocks": blocks}))
+        # §2.9: the in-body slots go inside the wrapper of the second block (index 1).
+        ad_index = int(content.get("ad_block_index", 1))
+        body_ctx = {**page, "blocks": blocks, "ad_index": ad_index}
+        page["body_html"] = Markup(self._render("_body.html", body_ctx))
         page["js_body"] = self.state.options.get("js_body", False)
         if page["js_body"]:
             page["body_json"] = Markup(seo.php_json(str(page["body_html"])))
@@ -187,7 +203,9 @@ class Renderer:
     ) -> str:
         """A simple tag / author / section page."""
         page = self._common(base, noise)
-        page.update(title=title, url=base + url, items=[widgets.card(c, page, noise) for c in articles])
+        page.update(
+            title=title, url=base + url, items=[widgets.card(c, page, noise) for c in articles]
+        )
         return self._render("listing.html", page)
 
     def rss(self, base: str, section: str) -> str | None:

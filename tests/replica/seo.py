@@ -126,8 +126,12 @@ def news_article_ld(page: dict[str, Any], content: dict[str, Any]) -> str:
         "publisher": {
             "@type": "Organization",
             "name": SITE_NAME,
-            "logo": {"@type": "ImageObject", "url": f"{static}img/logo.png", "width": 50,
-                     "height": 50},
+            "logo": {
+                "@type": "ImageObject",
+                "url": f"{static}img/logo.png",
+                "width": 50,
+                "height": 50,
+            },
         },
         "inLanguage": {"@type": "Language", "name": "English", "alternateName": "English"},
     }

@@ -236,7 +236,9 @@ class SiteState:
             ]
         return sorted(found, key=lambda c: (parse_dt(c["published"]), c["id"]), reverse=True)
 
-    def find(self, *, article_id: int | None = None, slug: str | None = None) -> dict[str, Any] | None:
+    def find(
+        self, *, article_id: int | None = None, slug: str | None = None
+    ) -> dict[str, Any] | None:
         """Look up a visible article by id or by exact slug."""
         for content in self.visible():
             if article_id is not None and content["id"] == article_id:

@@ -26,16 +26,23 @@ SLOT_VIEWPORTS: dict[str, list[str]] = {
     "sticky_article_billboard_bottom": ["sm", "md", "lg", "xl"],
 }
 _WRAPPERS: dict[str, tuple[str, str]] = {
-    "billboard": ('<div class="container--full" y-name="banner"><div class="preheader_advert py-2">',
-                  "</div></div>"),
+    "billboard": (
+        '<div class="container--full" y-name="banner"><div class="preheader_advert py-2">',
+        "</div></div>",
+    ),
     "body": ('<section y-name="banner"><div class="align-center"><div>', "</div></div></section>"),
-    "sidebar": ('<section class="sidebar__section" y-name="banner"><div class="banner">'
-                '<div class="banner-inner">', "</div></div></section>"),
+    "sidebar": (
+        '<section class="sidebar__section" y-name="banner"><div class="banner">'
+        '<div class="banner-inner">',
+        "</div></div></section>",
+    ),
     "strip": ('<div class="container container--full py-3 mb-4" y-name="banner">', "</div>"),
-    "sticky": ('<div class="article__sticky-article-banner article__sticky-article-banner--footer"'
-               ' y-use="article.StickyBanner"><div class="article__sticky-article-banner-content">',
-               "</div></div>"),
-}  # fmt: skip
+    "sticky": (
+        '<div class="article__sticky-article-banner article__sticky-article-banner--footer"'
+        ' y-use="article.StickyBanner"><div class="article__sticky-article-banner-content">',
+        "</div></div>",
+    ),
+}
 _TAGS = re.compile(r"<[^>]*>")
 
 
@@ -64,8 +71,11 @@ def slot(name: str, kind: str, page: dict[str, Any], noise: Noise) -> Markup:
         return Markup("   ")
     entries = [_pool_entry(e, page, noise) for e in pool]
     opening, closing = _WRAPPERS[kind]
-    inner = Markup('<div y-use="Banner" data-pool="{}" data-viewports="{}"></div>').format(
-        php_json(entries), php_json(SLOT_VIEWPORTS.get(name, []))
+    # htmlspecialchars-style attribute escaping (`&quot;`), as the PHP templates do.
+    pool_attr = html.escape(php_json(entries), quote=True)
+    viewports_attr = html.escape(php_json(SLOT_VIEWPORTS.get(name, [])), quote=True)
+    inner = Markup(
+        f'<div y-use="Banner" data-pool="{pool_attr}" data-viewports="{viewports_attr}"></div>'
     )
     return Markup(opening) + inner + Markup(closing)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
-from crawler.extractors import registry
+from crawler.extractors.base import registry
 
 logger = logging.getLogger(__name__)
 
