@@ -88,7 +88,9 @@ def reworded(paragraphs: list[str]) -> list[str]:
 
 def snapshot(paragraphs: list[str], headline: str) -> Snapshot:
     """An article revision with these paragraphs."""
-    return Snapshot("article", "https://example.org/a1", {"headline": headline, "paragraphs": paragraphs})
+    return Snapshot(
+        "article", "https://example.org/a1", {"headline": headline, "paragraphs": paragraphs}
+    )
 
 
 def timed(call: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -117,19 +119,31 @@ def main() -> None:
     runs = parser.parse_args().runs
     base = article(sentences("06_nyt-sample_nra-donor", "12_a1077063_v1-v2_stocks-worst-week"))
     other = article(
-        sentences("02_nyt-1925369_v0-v1_aircraft-carrier-virus", "01_nyt-554965_v1-v2_moscow-opposition-march")
+        sentences(
+            "02_nyt-1925369_v0-v1_aircraft-carrier-virus",
+            "01_nyt-554965_v1-v2_moscow-opposition-march",
+        )
         + sentences("12_a1077063_v1-v2_stocks-worst-week")
     )
     words = sum(len(p.split()) for p in base)
     print(f"article: {words} words in {len(base)} paragraphs; {runs} runs each\n")
     old = snapshot(base, "Headline")
     cases = [
-        ("compare: 10 scattered one-word edits", snapshot(scattered_edits(base), "Headline"),
-         TARGET_EDITS_MS),
-        ("compare: every paragraph reworded and reordered", snapshot(reworded(base), "Headline"),
-         TARGET_REWRITE_MS),
-        ("compare: a different article of the same length", snapshot(other, "Other headline"),
-         TARGET_REWRITE_MS),
+        (
+            "compare: 10 scattered one-word edits",
+            snapshot(scattered_edits(base), "Headline"),
+            TARGET_EDITS_MS,
+        ),
+        (
+            "compare: every paragraph reworded and reordered",
+            snapshot(reworded(base), "Headline"),
+            TARGET_REWRITE_MS,
+        ),
+        (
+            "compare: a different article of the same length",
+            snapshot(other, "Other headline"),
+            TARGET_REWRITE_MS,
+        ),
         ("compare: identical revisions", snapshot(list(base), "Headline"), None),
     ]
     for label, new, target in cases:
@@ -139,7 +153,10 @@ def main() -> None:
     print()
     whole_old, whole_new = "\n".join(base), "\n".join(scattered_edits(base))
     rewrite_new = "\n".join(reworded(base))
-    one_old, one_new = base[3], scattered_edits(base, 1)[0] if False else base[3].replace(" the ", " a ", 1)
+    one_old, one_new = (
+        base[3],
+        scattered_edits(base, 1)[0] if False else base[3].replace(" the ", " a ", 1),
+    )
     for label, a, b in (
         ("word_diff: one paragraph, one word", one_old, one_new),
         ("word_diff: whole text, 10 edits", whole_old, whole_new),

@@ -85,8 +85,10 @@ def bench_aeb(body: BodyFn, worst: int) -> None:
         per_page.append((row[0], key, item.get("url", "")))
     p, r, f1 = prf(rows)
     took = time.perf_counter() - started
-    print(f"scrapinghub-aeb  pages={len(rows)}  precision={p:.3f}  recall={r:.3f}  "
-          f"F1={f1:.3f}  ({took:.1f}s)")
+    print(
+        f"scrapinghub-aeb  pages={len(rows)}  precision={p:.3f}  recall={r:.3f}  "
+        f"F1={f1:.3f}  ({took:.1f}s)"
+    )
     for score, key, url in sorted(per_page)[:worst]:
         print(f"    worst  tp-share={score:.2f}  {key[:12]}  {url}")
 
@@ -116,10 +118,12 @@ def bench_trafilatura_subset(body: BodyFn) -> None:
         if body is generic_body:
             got = registry["generic"]().extract(url, html).fields.headline
             titles += _same_title(got, item.get("title") or "")
-    print(f"trafilatura-subset  pages={len(data)}  with-found={found}/{n_with} "
-          f"({found / n_with:.3f})  without-absent={missing_ok}/{n_without} "
-          f"({missing_ok / n_without:.3f})"
-          + (f"  headline={titles}/{len(data)}" if body is generic_body else ""))
+    print(
+        f"trafilatura-subset  pages={len(data)}  with-found={found}/{n_with} "
+        f"({found / n_with:.3f})  without-absent={missing_ok}/{n_without} "
+        f"({missing_ok / n_without:.3f})"
+        + (f"  headline={titles}/{len(data)}" if body is generic_body else "")
+    )
 
 
 def bench_readability(verbose: bool) -> None:
@@ -127,25 +131,34 @@ def bench_readability(verbose: bool) -> None:
     titles = bylines = pages = 0
     for page in sorted(p for p in folder.iterdir() if p.is_dir()):
         expected = json.loads((page / "expected-metadata.json").read_text(encoding="utf-8"))
-        fields = registry["generic"]().extract(
-            "https://example.com/", (page / "source.html").read_bytes()
-        ).fields
+        fields = (
+            registry["generic"]()
+            .extract("https://example.com/", (page / "source.html").read_bytes())
+            .fields
+        )
         pages += 1
         title_ok = _same_title(fields.headline, expected.get("title") or "")
         byline_ok = _author_ok(fields.authors, expected.get("byline"))
         titles += title_ok
         bylines += byline_ok
         if verbose and not (title_ok and byline_ok):
-            print(f"    {page.name}: headline={fields.headline!r} want {expected.get('title')!r}"
-                  f" authors={fields.authors} want {expected.get('byline')!r}")
-    print(f"readability  pages={pages}  headline={titles}/{pages} ({titles / pages:.3f})  "
-          f"author={bylines}/{pages} ({bylines / pages:.3f})")
+            print(
+                f"    {page.name}: headline={fields.headline!r} want {expected.get('title')!r}"
+                f" authors={fields.authors} want {expected.get('byline')!r}"
+            )
+    print(
+        f"readability  pages={pages}  headline={titles}/{pages} ({titles / pages:.3f})  "
+        f"author={bylines}/{pages} ({bylines / pages:.3f})"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--compare-trafilatura", action="store_true",
-                        help="also score trafilatura.extract (must be importable)")
+    parser.add_argument(
+        "--compare-trafilatura",
+        action="store_true",
+        help="also score trafilatura.extract (must be importable)",
+    )
     parser.add_argument("--worst", type=int, default=0, help="list the N worst AEB pages")
     parser.add_argument("--verbose", action="store_true", help="list metadata misses")
     args = parser.parse_args()

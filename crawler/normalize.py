@@ -45,7 +45,7 @@ _TYPOGRAPHY = (
 )
 # A dash between words: an em dash or a doubled hyphen always, any dash when spaced.
 _LONG_DASHES = ("\u2014", "\u2015", "---", "--", "\u2013\u2013")
-_SPACED_DASH = re.compile(r" - ?|- ")
+_SPACED_DASH = re.compile(r" ?- ")
 # No space before closing punctuation or after an opening bracket ("Kukharenko , a").
 _SPACE_BEFORE = re.compile(r" (?=[,.;:!?)\]])")
 _SPACE_AFTER = re.compile(r"([(\[]) ")
@@ -114,7 +114,7 @@ def typographic_key(text: str) -> str:
             folded = folded.replace(char, ascii_char)
     if "  " in folded:
         folded = " ".join(folded.split())
-    if " -" in folded or "- " in folded:
+    if "- " in folded:
         folded = _SPACED_DASH.sub(" - ", folded)
     if " " in folded:
         folded = _SPACE_BEFORE.sub("", folded)

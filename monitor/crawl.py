@@ -9,7 +9,11 @@ from typing import Any, TypeVar
 
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
-from scrapy.utils.reactor import install_reactor, is_asyncio_reactor_installed
+from scrapy.utils.reactor import (
+    install_reactor,
+    is_asyncio_reactor_installed,
+    is_reactor_installed,
+)
 
 from crawler.spiders.articles import ArticleSpider
 
@@ -58,8 +62,10 @@ def run_with_reactor(main: Callable[[], Awaitable[T]], *, twisted_signals: bool 
     that crawls happens inside `main`. With `twisted_signals=False` the caller
     handles SIGINT/SIGTERM itself (the daemon stops gracefully).
     """
-    if not is_asyncio_reactor_installed():
+    if not is_reactor_installed():
         install_reactor(ASYNCIO_REACTOR)
+    elif not is_asyncio_reactor_installed():
+        raise RuntimeError("a non-asyncio Twisted reactor was installed before editwatch's")
     from twisted.internet import reactor
     from twisted.internet.defer import Deferred
     from twisted.python.failure import Failure

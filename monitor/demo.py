@@ -14,7 +14,6 @@ from typing import Any
 import click
 
 from monitor.cli.options import AppContext, UsageError
-from monitor.crawl import Checker, run_with_reactor
 from monitor.render import get_renderer
 from monitor.report import diff_report
 from storage import Article, open_database
@@ -58,6 +57,7 @@ def _walk(replica: Any, db_url: str, color: bool) -> None:
         article, _ = add_article(session, url, f"url:{url}")
         article_id = article.id
     renderer = get_renderer("terminal" if color else "unified", color=color, width=_width())
+    from monitor.crawl import Checker, run_with_reactor
 
     async def main() -> None:
         checker = Checker(db_url, DEMO_CRAWL)

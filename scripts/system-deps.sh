@@ -4,7 +4,7 @@
 # says what to install and carries on.
 set -euo pipefail
 
-packages=(ca-certificates postgresql)
+packages=(ca-certificates postgresql chromium)
 
 missing=()
 for pkg in "${packages[@]}"; do

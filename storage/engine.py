@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: The newest migration; a test checks it is Alembic's head. Lets a CLI command skip
+#: loading Alembic (a third of its start-up time) when the schema is already current.
+SCHEMA_HEAD = "0003"
 
 
 class DatabaseError(RuntimeError):
@@ -68,8 +71,20 @@ def _prepare_sqlite_dir(path: Path) -> None:
         raise DatabaseError(f"database {path} is not writable")
 
 
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is already at SCHEMA_HEAD."""
+    try:
+        with engine.connect() as connection:
+            version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError):
+        return False
+    return version == SCHEMA_HEAD
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (idempotent)."""
+    if schema_is_current(engine):
+        return
     from alembic import command
     from alembic.config import Config
 

@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +33,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.fixture(autouse=True)
+def no_leftover_threads() -> Iterator[None]:
+    """Every server, worker thread and event loop a test starts is gone when it ends."""
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert left == [], f"threads left running: {left}"
+
+
+@pytest.fixture
+def apprise_pools() -> Iterator[None]:
+    """apprise keeps process-wide worker pools once used; shut them down after the test."""
+    yield
+    from apprise import apprise as core
+
+    for name in ("_shared_executor", "_coordinator_executor"):
+        pool = getattr(core, name, None)
+        if pool is not None:
+            pool.shutdown(wait=True)
+            setattr(core, name, None)
+
+
 # --- reports -------------------------------------------------------------------------------
 
 
@@ -44,7 +67,7 @@ def change(
 ) -> dict[str, Any]:
     """One change dict as the diff engine reports it, with word ops when both sides exist."""
     ops: list[dict[str, str]] = []
-    if before is not None and after is not None:
+    if before is not None and after is not None and before != after:
         prefix = 0
         while prefix < min(len(before), len(after)) and before[prefix] == after[prefix]:
             prefix += 1
@@ -80,8 +103,18 @@ def report(
         "url": url,
         "article_key": key,
         "headline": headline,
-        "from": {"revision": old, "fetched_at": "2026-01-07T10:00:00+00:00", "url": url, "status": 200},
-        "to": {"revision": new, "fetched_at": f"2026-01-07T{10 + new:02d}:00:00+00:00", "url": url, "status": 200},
+        "from": {
+            "revision": old,
+            "fetched_at": "2026-01-07T10:00:00+00:00",
+            "url": url,
+            "status": 200,
+        },
+        "to": {
+            "revision": new,
+            "fetched_at": f"2026-01-07T{10 + new:02d}:00:00+00:00",
+            "url": url,
+            "status": 200,
+        },
         "silent": silent,
         "significance": max(levels, key=order.index) if levels else None,
         "changes": changes,
@@ -92,11 +125,20 @@ def headline_report(**kwargs: Any) -> dict[str, Any]:
     """A report whose main change is a headline rewrite (plus a paragraph with a <script>)."""
     return report(
         [
-            change("paragraph_edited", "minor", "paragraphs[1]",
-                   "He said <script>alert(1)</script> nothing.",
-                   "He said <script>alert(1)</script> something."),
-            change("headline", "major", "headline", "Putin Visits Syria",
-                   "Putin Makes Rare Visit to Syria, Meets Assad"),
+            change(
+                "paragraph_edited",
+                "minor",
+                "paragraphs[1]",
+                "He said <script>alert(1)</script> nothing.",
+                "He said <script>alert(1)</script> something.",
+            ),
+            change(
+                "headline",
+                "major",
+                "headline",
+                "Putin Visits Syria",
+                "Putin Makes Rare Visit to Syria, Meets Assad",
+            ),
         ],
         **kwargs,
     )
@@ -135,10 +177,19 @@ def store_alerts(sessions: Any, alerting: Any, count: int, *, articles: int = 2)
             existing = len(article.revisions)
             if existing == 0:
                 insert_revision(session, article, **revision_values(f"{index}-base", url))
-            revision = insert_revision(session, article, **revision_values(f"{index}-{number}", url))
-            body = report(url=url, key=article.article_key, old=revision.number - 1, new=revision.number,
-                          headline=f"Article {index} edit {number}")
-            keys.extend(a.idempotency_key for a in enqueue(session, revision, article, body, alerting))
+            revision = insert_revision(
+                session, article, **revision_values(f"{index}-{number}", url)
+            )
+            body = report(
+                url=url,
+                key=article.article_key,
+                old=revision.number - 1,
+                new=revision.number,
+                headline=f"Article {index} edit {number}",
+            )
+            keys.extend(
+                a.idempotency_key for a in enqueue(session, revision, article, body, alerting)
+            )
     return keys
 
 
@@ -158,19 +209,61 @@ class _MailHandler:
         return "250 OK"
 
 
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (its own CA): (cert.pem, key.pem)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "editwatch test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
 @dataclass
 class SmtpSink:
-    """aiosmtpd on 127.0.0.1:`port`; with `user`, login (AUTH) is required."""
+    """aiosmtpd on 127.0.0.1:`port`; with `user`, STARTTLS and then login (AUTH) are required."""
 
     port: int
     user: str | None = None
     password: str | None = None
+    cert: tuple[Path, Path] | None = None
     messages: list[EmailMessage] = field(default_factory=list)
     logins: list[str | None] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     controller: Controller | None = None
 
-    def _auth(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+    def _auth(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
         ok = (
             isinstance(data, LoginPassword)
             and data.login.decode() == self.user
@@ -181,8 +274,18 @@ class SmtpSink:
     def start(self) -> SmtpSink:
         kwargs: dict[str, Any] = {}
         if self.user:
-            kwargs = {"authenticator": self._auth, "auth_required": True, "auth_require_tls": False}
-        self.controller = Controller(_MailHandler(self), hostname="127.0.0.1", port=self.port, **kwargs)
+            assert self.cert is not None
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.cert)
+            kwargs = {
+                "authenticator": self._auth,
+                "auth_required": True,
+                "tls_context": context,
+                "require_starttls": True,
+            }
+        self.controller = Controller(
+            _MailHandler(self), hostname="127.0.0.1", port=self.port, **kwargs
+        )
         self.controller.start()
         return self
 
@@ -206,8 +309,13 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def smtp_auth_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink(free_port(), user="desk", password="s3cret-pw").start()
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    return make_certificate(tmp_path)
+
+
+@pytest.fixture
+def smtp_auth_sink(certificate: tuple[Path, Path]) -> Iterator[SmtpSink]:
+    sink = SmtpSink(free_port(), user="desk", password="s3cret-pw", cert=certificate).start()
     try:
         yield sink
     finally:
@@ -223,6 +331,7 @@ class Receipt:
     headers: dict[str, str]
     body: bytes
     status: int
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 class Receiver:
@@ -236,14 +345,17 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                arrived = time.monotonic()
                 status = {"ok": 200, "error": 500, "hang": 200, "redirect": 302}[receiver.mode]
                 if receiver.mode == "hang":
                     time.sleep(receiver.hang)
                     status = 0  # the sender gave up: not an accepted delivery
                 with receiver.lock:
-                    receiver.receipts.append(Receipt(self.path, dict(self.headers), body, status))
+                    receiver.receipts.append(
+                        Receipt(self.path, dict(self.headers), body, status, arrived)
+                    )
                 try:
                     self.send_response(status or 200)
                     if status == 302:

@@ -141,3 +141,14 @@ def test_postgresql_migrates_and_round_trips(postgres_url: str) -> None:
         assert stored.fetched_at.tzinfo is not None
         assert stored.fields["headline"] == "Ünïcode “quoted” headline"
     engine.dispose()
+
+
+def test_schema_head_constant_is_alembic_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.engine import MIGRATIONS_DIR, SCHEMA_HEAD
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD

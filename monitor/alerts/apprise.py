@@ -114,4 +114,3 @@ def _failure(result: Any) -> str:
         status = getattr(getattr(result, "status", None), "name", "failure")
         return f"notification {status.lower()}"
     return "; ".join(" ".join(p.split()) for p in problems)
-

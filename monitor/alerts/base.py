@@ -87,9 +87,7 @@ def channel_kinds() -> dict[str, type[Channel]]:
 def build_channel(name: str, options: Any) -> Channel:
     """Build a channel from one `channels:` entry (`{kind: ..., ...options}`)."""
     if not isinstance(name, str) or not CHANNEL_NAME.fullmatch(name):
-        raise ConfigError(
-            f"channel name {name!r} must be 1-64 letters, digits, '.', '_' or '-'"
-        )
+        raise ConfigError(f"channel name {name!r} must be 1-64 letters, digits, '.', '_' or '-'")
     if not isinstance(options, Mapping):
         raise ConfigError(f"channel {name!r}: must be a mapping with a 'kind' key")
     options = dict(options)
@@ -171,8 +169,10 @@ class Options:
         if value is None:
             return []
         items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not items or not all(
-            isinstance(item, str) and item.strip() for item in items
+        if (
+            not isinstance(items, list)
+            or not items
+            or not all(isinstance(item, str) and item.strip() for item in items)
         ):
             raise self.error(key, f"must be a string or a list of strings, not {value!r}")
         return [item.strip() for item in items]

@@ -120,7 +120,10 @@ def _mark_failed(
                 stats.dead += 1
                 logger.error(
                     "alert %s (%s) failed %s times, giving up: %s",
-                    alert.id, alert.channel, alert.attempts, error,
+                    alert.id,
+                    alert.channel,
+                    alert.attempts,
+                    error,
                 )
             else:
                 retry_at = now + backoff.delay(alert.attempts)
@@ -128,7 +131,11 @@ def _mark_failed(
                 stats.retrying += 1
                 logger.warning(
                     "alert %s (%s) attempt %s failed, retry at %s: %s",
-                    alert.id, alert.channel, alert.attempts, retry_at.isoformat(), error,
+                    alert.id,
+                    alert.channel,
+                    alert.attempts,
+                    retry_at.isoformat(),
+                    error,
                 )
     return retry_at
 
@@ -258,7 +265,10 @@ async def deliver_due(
     if jobs:
         logger.info(
             "alert delivery: %s delivered, %s to retry, %s failed, %s deferred",
-            stats.delivered, stats.retrying, stats.dead, stats.deferred,
+            stats.delivered,
+            stats.retrying,
+            stats.dead,
+            stats.deferred,
         )
     return stats
 

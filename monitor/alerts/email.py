@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -27,7 +28,8 @@ class EmailChannel(Channel, kind="email"):
     username and password_env (the NAME of an environment variable holding the
     password; never the password itself), from, to (address or list), timeout
     (seconds, default 30), subject_prefix, unsubscribe (a mailto: or https: URL
-    for the List-Unsubscribe header), verify_tls (default true).
+    for the List-Unsubscribe header), ca_file (a PEM file of CAs to trust, for a
+    relay with a private certificate), verify_tls (default true).
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class EmailChannel(Channel, kind="email"):
         subject_prefix: str = "",
         unsubscribe: str | None = None,
         verify_tls: bool = True,
+        ca_file: str | None = None,
     ) -> None:
         super().__init__(name, timeout=timeout)
         self.host, self.port, self.security = host, port, security
@@ -54,6 +57,7 @@ class EmailChannel(Channel, kind="email"):
         self.subject_prefix = subject_prefix
         self.unsubscribe = unsubscribe
         self.verify_tls = verify_tls
+        self.ca_file = ca_file
 
     @classmethod
     def from_config(cls, name: str, options: dict[str, Any]) -> EmailChannel:
@@ -87,6 +91,7 @@ class EmailChannel(Channel, kind="email"):
             subject_prefix=opts.text("subject_prefix", "") or "",
             unsubscribe=unsubscribe,
             verify_tls=opts.flag("verify_tls", True),
+            ca_file=_ca_file(opts),
         )
         opts.finish()
         return channel
@@ -154,7 +159,7 @@ class EmailChannel(Channel, kind="email"):
             logger.warning("%s refused recipients %s", where, ", ".join(refused))
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.ca_file)
         if not self.verify_tls:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
@@ -180,6 +185,13 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _ca_file(opts: Options) -> str | None:
+    path = opts.text("ca_file")
+    if path is not None and not os.path.isfile(os.path.expanduser(path)):
+        raise opts.error("ca_file", f"no such file: {path}")
+    return os.path.expanduser(path) if path else None
+
+
 def _check_address(opts: Options, key: str, address: str) -> None:
     parsed = getaddresses([address])
     if len(parsed) != 1 or "@" not in parsed[0][1] or any(c in address for c in "\r\n"):
@@ -196,4 +208,3 @@ def _html_document(message: AlertMessage, footer: str) -> str:
         f'padding-top:8px">{esc(footer)}</p>\n'
         "</body></html>\n"
     )
-

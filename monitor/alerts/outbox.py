@@ -96,9 +96,7 @@ def retry_failed(
     return [alert.id for alert in alerts]
 
 
-def list_alerts(
-    session: Session, state: str | None = None, limit: int = 200
-) -> Sequence[Alert]:
+def list_alerts(session: Session, state: str | None = None, limit: int = 200) -> Sequence[Alert]:
     """Return outbox rows, newest first, optionally of one state."""
     query = select(Alert).order_by(Alert.id.desc()).limit(limit)
     if state is not None:

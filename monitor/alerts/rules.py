@@ -166,8 +166,11 @@ def parse_rule(index: int, data: Any, channels: Mapping[str, Channel]) -> Rule:
         channel=str(channel),
         kinds=_kinds(where, data.get("kinds")),
         min_significance=_choice(
-            where, "min_significance", data.get("min_significance"),
-            tuple(SIGNIFICANCE_RANK), DEFAULT_MIN_SIGNIFICANCE,
+            where,
+            "min_significance",
+            data.get("min_significance"),
+            tuple(SIGNIFICANCE_RANK),
+            DEFAULT_MIN_SIGNIFICANCE,
         ),
         silent_only=_flag(where, "silent_only", data.get("silent_only")),
         site=_site(where, data.get("site")),

@@ -76,10 +76,10 @@ class WebhookChannel(Channel, kind="webhook"):
         return channel
 
     def describe(self) -> str:
-        """Name the target URL without credentials or query (which may carry tokens)."""
+        """Name the target without credentials, query or deep path (which may carry tokens)."""
         parts = urlsplit(self.url)
         signed = "signed" if self._secret else "unsigned"
-        return f"POST {parts.scheme}://{parts.hostname}{_port(parts.port)}{parts.path} ({signed})"
+        return f"POST {parts.scheme}://{_redacted(self.url)} ({signed})"
 
     def headers(self, message: AlertMessage, body: bytes) -> dict[str, str]:
         """Return the request headers for one message."""
@@ -102,7 +102,7 @@ class WebhookChannel(Channel, kind="webhook"):
     def _post(self, body: bytes, headers: dict[str, str]) -> None:
         parts = urlsplit(self.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        where = f"POST {parts.hostname}{_port(parts.port)}{parts.path or '/'}"
+        where = f"POST {_redacted(self.url)}"
         connection = self._connection(parts.scheme, parts.hostname or "", parts.port)
         try:
             connection.request("POST", target, body=body, headers=headers)
@@ -131,5 +131,10 @@ class WebhookChannel(Channel, kind="webhook"):
         return http.client.HTTPConnection(host, port, timeout=self.timeout)
 
 
-def _port(port: int | None) -> str:
-    return f":{port}" if port else ""
+def _redacted(url: str) -> str:
+    """Host, port and the first path segment only: webhook URLs often carry tokens in the rest."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    segments = [s for s in parts.path.split("/") if s]
+    path = f"/{segments[0]}" + ("/…" if len(segments) > 1 else "") if segments else "/"
+    return f"{parts.hostname}{port}{path}"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from datetime import datetime
 from pathlib import Path
 
 import click
+import platformdirs
 from rich.console import Console
 from rich.table import Table
 
@@ -25,6 +27,9 @@ logger = logging.getLogger(__name__)
 def config_source(ctx: click.Context) -> str | None:
     """Return the config file this run read, for "how to stop these alerts" footers."""
     path = ctx.find_root().params.get("config_path") or os.environ.get("EDITWATCH_CONFIG")
+    if not path:  # the same default as monitor.cli.main.default_config_path
+        default = Path(platformdirs.user_config_dir("editwatch", appauthor=False)) / "config.yaml"
+        path = default if default.exists() else None
     return str(Path(path).expanduser().resolve()) if path else None
 
 
@@ -111,7 +116,9 @@ def list_command(app: AppContext, state: str | None, limit: int) -> None:
         table.add_column(name, overflow="fold")
     for row in rows:
         table.add_row(*row)
-    Console(soft_wrap=True, no_color=True, highlight=False).print(table)
+    # On a terminal, fit it; in a pipe, one line per alert (for grep and friends).
+    width = None if sys.stdout.isatty() else 10_000
+    Console(width=width, no_color=True, highlight=False).print(table)
 
 
 def _when(moment: datetime | None) -> str:

@@ -12,7 +12,7 @@ import click
 import platformdirs
 import yaml
 
-from monitor.cli import operating, tracking, viewing
+from monitor.cli import alerts, operating, tracking, viewing
 from monitor.cli.options import AppContext, UsageError
 from monitor.demo import demo
 
@@ -59,7 +59,7 @@ def configure_logging(verbose: int, log_format: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(max(level, logging.DEBUG))
     quiet = logging.WARNING if verbose >= 2 else logging.CRITICAL
-    for name in ("scrapy", "twisted", "py.warnings", "alembic", "asyncio"):
+    for name in ("scrapy", "twisted", "py.warnings", "alembic", "asyncio", "apprise"):
         logging.getLogger(name).setLevel(max(quiet, level))
 
 
@@ -93,14 +93,21 @@ def cli(
     ctx.obj = app
 
 
-for command in (*tracking.COMMANDS, *viewing.COMMANDS, *operating.COMMANDS, demo):
+for command in (
+    *tracking.COMMANDS,
+    *viewing.COMMANDS,
+    *operating.COMMANDS,
+    *alerts.COMMANDS,
+    demo,
+):
     cli.add_command(command)
 
 
 def main() -> None:
     """Console-script entry point: usage errors exit 2 with one line, never a traceback."""
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode click returns the code of `ctx.exit(n)` instead of exiting.
+        code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("editwatch: aborted", err=True)
         sys.exit(130)
@@ -111,3 +118,4 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

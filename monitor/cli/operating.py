@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.cli.options import AppContext, parse_duration
-from monitor.crawl import run_with_reactor
 from storage import Alert, Article, Check
 from storage.models import utcnow
 from storage.queries import heartbeats
@@ -30,6 +29,7 @@ ALIVE_WITHIN = timedelta(seconds=30)
 @click.pass_obj
 def daemon(app: AppContext, tick: str, batch: int, lease: str, run_for: str | None) -> None:
     """Check due articles on their schedule and deliver alerts, until SIGTERM/SIGINT."""
+    from monitor.crawl import run_with_reactor
     from monitor.daemon import Daemon, DaemonOptions
 
     options = DaemonOptions(

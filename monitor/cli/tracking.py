@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 
@@ -10,7 +11,6 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor.cli.options import AppContext, UsageError, check_url, parse_duration
-from monitor.crawl import run_once
 from crawler.extractors.identity import provisional_key
 from storage.models import Article, Check
 from storage.queries import (
@@ -45,11 +45,15 @@ def add(app: AppContext, urls: Sequence[str], every: str | None) -> None:
 
 
 @click.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
-def list_(app: AppContext) -> None:
+def list_(app: AppContext, fmt: str) -> None:
     """List tracked articles with their revision counts and next check."""
     with app.sessions.begin() as session:
         rows = [(a, revision_count(session, a.id)) for a in list_articles(session)]
+    if fmt == "json":
+        click.echo(json.dumps([_article_json(a, count) for a, count in rows], indent=2))
+        return
     if not rows:
         click.echo("nothing tracked yet: editwatch add URL")
         return
@@ -65,6 +69,22 @@ def list_(app: AppContext) -> None:
             article.url,
         )
     Console(soft_wrap=True).print(table)
+
+
+def _article_json(article: Article, revisions: int) -> dict[str, object]:
+    return {
+        "id": article.id,
+        "url": article.url,
+        "article_key": article.article_key,
+        "site": article.site,
+        "active": article.active,
+        "revisions": revisions,
+        "depth": article.depth,
+        "found_on": article.found_on_id,
+        "interval_seconds": article.interval_seconds,
+        "last_checked_at": article.last_checked_at.isoformat() if article.last_checked_at else None,
+        "next_check_at": article.next_check_at.isoformat(),
+    }
 
 
 def _when(value: object) -> str:
@@ -86,7 +106,9 @@ def check(app: AppContext, urls: Sequence[str], exit_code: bool) -> None:
         return
     with app.sessions.begin() as session:
         before = last_check_id(session)
-    run_once(app.db_url, targets)
+    from monitor.crawl import run_once  # Scrapy and Twisted load only for commands that crawl
+
+    run_once(app.db_url, targets, {"EDITWATCH_CONFIG": app.config})
     with app.sessions.begin() as session:
         checks = checks_since(session, before)
         lines = [_describe(check, session.get(Article, check.article_id)) for check in checks]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
 from crawler.normalize import typographic_key
-from monitor.diff.words import containment, shingles, similarity
+from monitor.diff.words import Shingles, containment, shingles, similarity
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,9 @@ def _pieces(
             wanted[_squash(whole(i))].append(i)
     found: list[tuple[int, tuple[int, ...]]] = []
     taken: set[int] = set()
-    for start in sorted(free_parts - taken):
+    for start in sorted(free_parts):
+        if start in taken:
+            continue
         run, joined = [start], _squash(parts(start))
         while len(run) < MAX_PIECES and run[-1] + 1 in free_parts and joined:
             run.append(run[-1] + 1)
@@ -135,12 +138,39 @@ def _concatenated(keys: dict[int, str], state: _State) -> None:
         state.take(run, (j,), exact=True)
 
 
+class _Shingles:
+    """Shingle sets of the paragraphs, made when first needed (old i as i, new j as ~j)."""
+
+    def __init__(self, old: Sequence[str], new: Sequence[str], keys: dict[int, str]) -> None:
+        self.old, self.new, self.keys = old, new, keys
+        self.made: dict[int, Shingles] = {}
+
+    def __getitem__(self, index: int) -> Shingles:
+        if index not in self.made:
+            text = self.old[index] if index >= 0 else self.new[~index]
+            self.made[index] = shingles(text, self.keys[index])
+        return self.made[index]
+
+
+def _in_place(sets: _Shingles, n_old: int, n_new: int, state: _State) -> None:
+    """Pair the one free old and one free new paragraph between two in-order matches."""
+    bounds = sorted((m.old[0], m.old[-1], m.new[0], m.new[-1]) for m in state.matches)
+    bounds = [(-1, -1, -1, -1), *bounds, (n_old, n_old, n_new, n_new)]
+    for (_, old_end, _, new_end), (old_next, _, new_next, _) in itertools.pairwise(bounds):
+        if new_end >= new_next:
+            continue
+        olds = [i for i in range(old_end + 1, old_next) if i in state.free_old]
+        news = [j for j in range(new_end + 1, new_next) if j in state.free_new]
+        if len(olds) == len(news) == 1 and similarity(sets[olds[0]], sets[~news[0]]) >= SIMILAR:
+            state.take((olds[0],), (news[0],), exact=False)
+
+
 def _candidates(
-    old: Sequence[str], new: Sequence[str], state: _State
+    sets: _Shingles, n_old: int, n_new: int, state: _State
 ) -> list[tuple[float, float, tuple[int, ...], tuple[int, ...]]]:
-    so = {i: shingles(old[i]) for i in state.free_old}
-    sn = {j: shingles(new[j]) for j in state.free_new}
-    n_old, n_new = max(len(old), 1), max(len(new), 1)
+    so = {i: sets[i] for i in state.free_old}
+    sn = {j: sets[~j] for j in state.free_new}
+    n_old, n_new = max(n_old, 1), max(n_new, 1)
     found: list[tuple[float, float, tuple[int, ...], tuple[int, ...]]] = []
     for i, a in so.items():
         for j, b in sn.items():
@@ -164,9 +194,13 @@ def _candidates(
     return found
 
 
-def _similar(old: Sequence[str], new: Sequence[str], state: _State) -> None:
-    """Edited paragraphs: the most similar free pairs first, wherever they now stand."""
-    for _score, _dist, o, n in _candidates(old, new, state):
+def _similar(old: Sequence[str], new: Sequence[str], keys: dict[int, str], state: _State) -> None:
+    """Edited paragraphs: in place first, then the most similar free pairs wherever they stand."""
+    sets = _Shingles(old, new, keys)
+    _in_place(sets, len(old), len(new), state)
+    if not (state.free_old and state.free_new):
+        return
+    for _score, _dist, o, n in _candidates(sets, len(old), len(new), state):
         if state.free_old.issuperset(o) and state.free_new.issuperset(n):
             state.take(o, n, exact=False)
 
@@ -192,6 +226,29 @@ def _in_order(values: Sequence[int]) -> set[int]:
     return keep
 
 
+def _mark_moved(matches: Sequence[Match]) -> list[Match]:
+    """Mark the matches that are out of order.
+
+    Unchanged paragraphs are judged against the longest in-order run of them,
+    edited ones against their unchanged neighbours: an edited paragraph that
+    also moved is one change, so the unchanged ones are kept in place first.
+    """
+    by_old = sorted(matches, key=lambda m: m.old)
+    exact = [m for m in by_old if m.exact]
+    keep = _in_order([m.new[0] for m in exact])
+    anchors = [m for pos, m in enumerate(exact) if pos in keep]
+    anchor_old = [m.old[0] for m in anchors]
+    marked = [replace(m, moved=pos not in keep) for pos, m in enumerate(exact)]
+    for m in by_old:
+        if m.exact:
+            continue
+        k = bisect.bisect_left(anchor_old, m.old[0])
+        low = anchors[k - 1].new[-1] if k else -1
+        high = anchors[k].new[0] if k < len(anchors) else float("inf")
+        marked.append(replace(m, moved=not low < m.new[0] < high))
+    return marked
+
+
 def align(old: Sequence[str], new: Sequence[str]) -> Alignment:
     """Align two lists of paragraphs.
 
@@ -205,12 +262,9 @@ def align(old: Sequence[str], new: Sequence[str]) -> Alignment:
     keys = _exact(old, new, state)
     _concatenated(keys, state)
     if state.free_old and state.free_new:
-        _similar(old, new, state)
-    by_old = sorted(state.matches, key=lambda m: m.old)
-    keep = _in_order([m.new[0] for m in by_old])
-    matches = [replace(m, moved=pos not in keep) for pos, m in enumerate(by_old)]
+        _similar(old, new, keys, state)
     return Alignment(
-        matches=tuple(sorted(matches, key=lambda m: m.new)),
+        matches=tuple(sorted(_mark_moved(state.matches), key=lambda m: m.new)),
         removed=tuple(sorted(state.free_old)),
         added=tuple(sorted(state.free_new)),
     )

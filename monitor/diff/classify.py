@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -14,7 +14,7 @@ import yaml
 
 from crawler.normalize import typographic_key
 from monitor.diff.model import KINDS, Change, DiffOps
-from monitor.diff.words import count_words, is_word, side_tokens, word_diff
+from monitor.diff.words import count_words, tokenize, word_diff
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Rules:
     common_capitalised: frozenset[str]
     quote_marks: frozenset[str]
     silent_kinds: frozenset[str]
-    notes: tuple[re.Pattern[str], ...]
+    notes: re.Pattern[str]  # all note patterns in one
     attribution_words: int
     attribution_share: float
 
@@ -68,6 +68,9 @@ def rules_from(data: Mapping[str, Any]) -> Rules:
     """Build the rules from the parsed YAML document."""
     kinds, words, typo = data["kinds"], data["word_edit"], data["word_edit"]["typo"]
     absorb = data["quote_absorption"]
+    judged = {k for group in ("major", "minor", "by_length", "by_words") for k in kinds[group]}
+    if judged != set(KINDS):
+        raise ValueError(f"rules.yaml gives no significance rule for {sorted(set(KINDS) - judged)}")
     return Rules(
         major=_kinds(kinds["major"]),
         minor=_kinds(kinds["minor"]),
@@ -83,7 +86,7 @@ def rules_from(data: Mapping[str, Any]) -> Rules:
         common_capitalised=_words(words["common_capitalised"]),
         quote_marks=_words(words["quote_marks"]),
         silent_kinds=_kinds(data["silent_kinds"]),
-        notes=tuple(re.compile(p, re.IGNORECASE) for p in data["notes"]),
+        notes=re.compile("|".join(f"(?:{p})" for p in data["notes"]), re.IGNORECASE),
         attribution_words=int(absorb["attribution_words"]),
         attribution_share=float(absorb["attribution_share"]),
     )
@@ -131,39 +134,55 @@ def _is_negation(word: str, r: Rules) -> bool:
     return low in r.negations or low.endswith("n't")
 
 
-def _flagged(stream: Sequence[tuple[str, bool]], r: Rules) -> tuple[list[str], bool]:
-    """Return the changed words of one side of a diff, and whether one is a name or quotation."""
+def _ends_sentence(text: str, before: bool) -> bool:
+    """Whether a word after `text` starts a sentence (`before`: whether `text` did)."""
+    for char in reversed(text):
+        if char.isalnum() or char == "_":
+            return False
+        if char in _SENTENCE_END:
+            return True
+    return before
+
+
+def _side(ops: DiffOps, edit: str, r: Rules) -> tuple[list[str], bool]:
+    """Return the words `edit` ("delete" or "insert") changed, and whether one is touchy.
+
+    Touchy: a capitalised name (not a common word starting a sentence), a word
+    inside a quotation, or a quotation mark itself.
+    """
     changed: list[str] = []
-    touchy = False
-    quoted = False
+    touchy = quoted = False
     sentence_start = True
-    for token, is_changed in stream:
-        if token in r.quote_marks:
-            touchy |= is_changed
-            quoted = not quoted
+    marks, common = r.quote_marks, r.common_capitalised
+    for op, text in ops:
+        if op == "equal":
+            quoted ^= sum(text.count(mark) for mark in marks) % 2 == 1
+            sentence_start = _ends_sentence(text, sentence_start)
             continue
-        if not is_word(token):
-            if token.strip():
-                sentence_start = token in _SENTENCE_END or (sentence_start and not token.isalnum())
+        if op != edit:
             continue
-        if is_changed:
-            changed.append(token)
-            capital = token[:1].isupper()
-            touchy |= quoted or (
-                capital and (not sentence_start or token not in r.common_capitalised)
-            )
-        sentence_start = False
+        for token in tokenize(text):
+            first = token[0]
+            if first.isalnum() or first == "_":
+                changed.append(token)
+                capital = first.isupper() and (not sentence_start or token not in common)
+                touchy = touchy or quoted or capital
+                sentence_start = False
+            elif token in marks:
+                touchy = True
+                quoted = not quoted
+            elif first in _SENTENCE_END:
+                sentence_start = True
     return changed, touchy
 
 
 def word_edit_significance(ops: DiffOps, r: Rules) -> str:
-    """Minor or major for an edit of running text, from its word diff."""
-    old, new = side_tokens(ops)
-    deleted, old_touchy = _flagged(old, r)
-    inserted, new_touchy = _flagged(new, r)
+    """Judge an edit of running text as minor or major, from its word diff."""
+    deleted, old_touchy = _side(ops, "delete", r)
+    inserted, new_touchy = _side(ops, "insert", r)
     if len(deleted) == 1 and len(inserted) == 1 and _is_typo(deleted[0], inserted[0], r):
         # The typo rule outranks names, but not quotation marks added or removed.
-        marks = any(t in r.quote_marks for t, c in (*old, *new) if c)
+        marks = any(m in text for op, text in ops if op != "equal" for m in r.quote_marks)
         return "major" if marks else "minor"
     words = deleted + inserted
     if old_touchy or new_touchy:
@@ -175,16 +194,24 @@ def word_edit_significance(ops: DiffOps, r: Rules) -> str:
     return "major" if len(words) > r.minor_max_words else "minor"
 
 
-def significance(kind: str, before: str | None, after: str | None, ops: DiffOps = ()) -> str:
-    """Judge a change of `kind` from `before` to `after` (word diff `ops`)."""
+def significance(
+    kind: str,
+    before: str | None,
+    after: str | None,
+    ops: DiffOps = (),
+    typographic: bool | None = None,
+) -> str:
+    """Judge a change of `kind` from `before` to `after` (word diff `ops`).
+
+    `typographic` says whether the typographic keys of before and after are
+    equal, where the caller knows already.
+    """
     r = rules()
-    if (
-        kind not in r.positional
-        and before is not None
-        and after is not None
-        and typographic_key(before) == typographic_key(after)
-    ):
-        return "typographic"
+    if kind not in r.positional and before is not None and after is not None:
+        if typographic is None:
+            typographic = typographic_key(before) == typographic_key(after)
+        if typographic:
+            return "typographic"
     if kind in r.major:
         return "major"
     if kind in r.minor:
@@ -205,14 +232,18 @@ def make_change(
     before: str | None,
     after: str | None,
     detail: Mapping[str, Any] | None = None,
+    typographic: bool | None = None,
 ) -> Change:
-    """Build a Change with its word diff (where meaningful) and its significance."""
+    """Build a Change with its word diff (where meaningful) and its significance.
+
+    `typographic`: whether before and after have equal typographic keys, if known.
+    """
     ops: DiffOps = ()
     if before is not None and after is not None and kind not in _NO_DIFF:
         ops = word_diff(before, after)
     return Change(
         kind=kind,
-        significance=significance(kind, before, after, ops),
+        significance=significance(kind, before, after, ops, typographic),
         field=field,
         before=before,
         after=after,

@@ -15,12 +15,13 @@ logger = logging.getLogger(__name__)
 
 #: Least similarity for two notes to be one note edited.
 SIMILAR = 0.5
+#: Characters of a paragraph's start that the note patterns look at.
+_HEAD = 120
 
 
 def is_note(text: str) -> bool:
     """Tell whether a paragraph is a correction, clarification, editor's or update note."""
-    key = typographic_key(text)
-    return any(pattern.search(key) for pattern in rules().notes)
+    return rules().notes.search(typographic_key(text[:_HEAD])) is not None
 
 
 def split_notes(

@@ -40,7 +40,9 @@ def _match_change(
         return None  # unchanged, or split/joined with nothing else changed
     if m.moved:
         detail["moved"] = True
-    return make_change("paragraph_edited", field, before, after, detail)
+    # Paragraphs with equal keys are always paired as exact, so a single inexact pair differs.
+    same_key = m.exact if len(m.old) == len(m.new) == 1 else None
+    return make_change("paragraph_edited", field, before, after, detail, same_key)
 
 
 def _removed_position(i: int, alignment: Alignment) -> float:

@@ -96,23 +96,23 @@ def _header(report: dict[str, Any], s: _Style, tag: str) -> list[str]:
     heading = f'<a {s("link")} href="{esc(link)}">{title}</a>' if link else title
     old, new = report["from"], report["to"]
     parts = [
-        f'<{tag} {s("title")}>{heading}</{tag}>',
-        f'<p {s("meta")}>{esc(url)}</p>',
-        f'<p {s("meta")}>revision {esc(old["revision"])} (fetched {esc(old["fetched_at"])})'
-        f' &rarr; revision {esc(new["revision"])} (fetched {esc(new["fetched_at"])})</p>',
+        f"<{tag} {s('title')}>{heading}</{tag}>",
+        f"<p {s('meta')}>{esc(url)}</p>",
+        f"<p {s('meta')}>revision {esc(old['revision'])} (fetched {esc(old['fetched_at'])})"
+        f" &rarr; revision {esc(new['revision'])} (fetched {esc(new['fetched_at'])})</p>",
     ]
     if new.get("url") and new.get("url") != url:
-        parts.append(f'<p {s("meta")}>fetched from {esc(new["url"])}</p>')
+        parts.append(f"<p {s('meta')}>fetched from {esc(new['url'])}</p>")
     if report.get("silent"):
         parts.append(
-            f'<p {s("summary")}><span {s("silent")}>SILENT EDIT</span> '
+            f"<p {s('summary')}><span {s('silent')}>SILENT EDIT</span> "
             "the text changed but the visible update time did not</p>"
         )
     changes = report.get("changes") or []
     summary = f"{len(changes)} change{'s' if len(changes) != 1 else ''}"
     if report.get("significance"):
         summary += f", highest significance: {esc(report['significance'])}"
-    parts.append(f'<p {s("summary")}>{summary if changes else "no changes"}</p>')
+    parts.append(f"<p {s('summary')}>{summary if changes else 'no changes'}</p>")
     return parts
 
 
@@ -124,7 +124,7 @@ def _marked(ops: Iterable[dict[str, Any]], keep: str, s: _Style) -> str:
         if op["op"] == "equal":
             out.append(esc(op["text"]))
         elif op["op"] == keep:
-            out.append(f'<{tag} {s(tag)}>{esc(op["text"])}</{tag}>')
+            out.append(f"<{tag} {s(tag)}>{esc(op['text'])}</{tag}>")
     return "".join(out)
 
 
@@ -138,9 +138,9 @@ def _rows(change: dict[str, Any], s: _Style) -> list[tuple[str, str]]:
         return [("Text", esc(before))]
     rows = []
     if before is not None:
-        rows.append(("Before", f'<del {s("del")}>{esc(before)}</del>'))
+        rows.append(("Before", f"<del {s('del')}>{esc(before)}</del>"))
     if after is not None:
-        rows.append(("After", f'<ins {s("ins")}>{esc(after)}</ins>'))
+        rows.append(("After", f"<ins {s('ins')}>{esc(after)}</ins>"))
     return rows
 
 
@@ -148,21 +148,21 @@ def _change_block(change: dict[str, Any], s: _Style) -> str:
     level = str(change.get("significance", ""))
     level_role = level if level in ("major", "minor", "typographic") else "typographic"
     head = (
-        f'<p {s("head")}><span {s("kind")}>{esc(kind_label(str(change.get("kind", ""))))}</span> '
-        f'<span {s(level_role)}>{esc(level)}</span> '
-        f'<span {s("field")}>{esc(change.get("field", ""))}</span></p>'
+        f"<p {s('head')}><span {s('kind')}>{esc(kind_label(str(change.get('kind', ''))))}</span> "
+        f"<span {s(level_role)}>{esc(level)}</span> "
+        f"<span {s('field')}>{esc(change.get('field', ''))}</span></p>"
     )
     rows = "".join(
-        f'<tr><th {s("rowlabel")}>{label}</th><td {s("text")}>{body}</td></tr>'
+        f"<tr><th {s('rowlabel')}>{label}</th><td {s('text')}>{body}</td></tr>"
         for label, body in _rows(change, s)
     )
-    return f'<div {s("change")}>{head}<table {s("rows")}>{rows}</table></div>'
+    return f"<div {s('change')}>{head}<table {s('rows')}>{rows}</table></div>"
 
 
 def _body(report: dict[str, Any], s: _Style, tag: str) -> str:
     parts = _header(report, s, tag)
     parts.extend(_change_block(change, s) for change in report.get("changes") or [])
-    return f'<div {s("ew")}>\n' + "\n".join(parts) + "\n</div>"
+    return f"<div {s('ew')}>\n" + "\n".join(parts) + "\n</div>"
 
 
 def html_fragment(report: dict[str, Any]) -> str:

@@ -217,7 +217,7 @@ class Replica:
         return dict(self._control("POST", f"articles/{article_id}/slug", {"slug": slug}))
 
     def set_options(self, **opts: bool) -> dict[str, bool]:
-        """Set server options: noise, js_body, conditional, redirect_query."""
+        """Set server options: noise, modified_noise, js_body, conditional, redirect_query."""
         return dict(self._control("POST", "options", opts)["options"])
 
     def reset(self) -> None:

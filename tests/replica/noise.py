@@ -17,8 +17,11 @@ T = TypeVar("T")
 class Noise:
     """Random choices for one request (a fresh RNG per request when enabled)."""
 
-    def __init__(self, enabled: bool, rng: random.Random | None = None) -> None:
+    def __init__(
+        self, enabled: bool, rng: random.Random | None = None, *, modified: bool = False
+    ) -> None:
         self.enabled = enabled
+        self.modified_enabled = enabled and modified
         self.rng = rng or random.Random()
 
     def token(self, length: int = 16) -> str:
@@ -63,6 +66,6 @@ class Noise:
 
     def modified(self, iso: str) -> str:
         """`article:modified_time` jitter on some requests (the DB `timestamp` column)."""
-        if not self.chance(0.4):
+        if not self.modified_enabled or not self.chance(0.4):
             return iso
         return to_iso(parse_dt(iso) + timedelta(seconds=self.rng.randint(1, 86_400)))

@@ -84,7 +84,10 @@ class Router:
 
     def noise(self) -> Noise:
         """A fresh noise source for one request."""
-        return Noise(bool(self.state.options.get("noise", True)))
+        options = self.state.options
+        return Noise(
+            bool(options.get("noise", True)), modified=bool(options.get("modified_noise", False))
+        )
 
     def handle(self, req: Request) -> Response:
         """Route one public request."""

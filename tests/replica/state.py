@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_SITE_DIR = Path(__file__).resolve().parent / "site"
 DEFAULT_OPTIONS: dict[str, bool] = {
     "noise": True,
+    # Per-request jitter of article:modified_time. Off by default: on the real site the DB
+    # timestamp moves on row updates and then stays (MARKUP.md §3), it does not flicker.
+    "modified_noise": False,
     "js_body": False,
     "conditional": False,
     "redirect_query": False,
