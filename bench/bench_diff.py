@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,25 +148,21 @@ def main() -> None:
         ("compare: identical revisions", snapshot(list(base), "Headline"), None),
     ]
     for label, new, target in cases:
-        result = compare(old, new)
-        kinds = len(result.changes)
-        report(f"{label} ({kinds} changes)", timed(lambda new=new: compare(old, new), runs), target)
+        kinds = len(compare(old, new).changes)
+        report(f"{label} ({kinds} changes)", timed(partial(compare, old, new), runs), target)
     print()
-    whole_old, whole_new = "\n".join(base), "\n".join(scattered_edits(base))
-    rewrite_new = "\n".join(reworded(base))
-    one_old, one_new = (
-        base[3],
-        scattered_edits(base, 1)[0] if False else base[3].replace(" the ", " a ", 1),
-    )
-    for label, a, b in (
-        ("word_diff: one paragraph, one word", one_old, one_new),
-        ("word_diff: whole text, 10 edits", whole_old, whole_new),
-        ("word_diff: whole text, reworded", whole_old, rewrite_new),
-    ):
+    whole_old = "\n".join(base)
+    texts = [
+        ("one paragraph, one word", base[3], base[3].replace(" the ", " a ", 1), runs),
+        ("one paragraph, reworded", base[3], reworded([base[3]])[0], runs),
+        ("whole text, 10 edits", whole_old, "\n".join(scattered_edits(base)), runs),
+        ("whole text, reworded", whole_old, "\n".join(reworded(base)), 3),
+    ]
+    for label, a, b, count in texts:
         same = word_diff(a, b, backend="fast") == word_diff(a, b, backend="python")
         for backend in ("fast", "python"):
-            times = timed(lambda a=a, b=b, backend=backend: word_diff(a, b, backend=backend), runs)
-            report(f"{label} [{backend}]", times)
+            times = timed(partial(word_diff, a, b, backend=backend), count)
+            report(f"word_diff: {label} [{backend}, {count} runs]", times)
         print(f"{'':<58} same operations from both backends: {same}")
 
 

@@ -78,3 +78,11 @@ def test_several_quotes_in_one_paragraph() -> None:
 def test_unclosed_quote_runs_to_paragraph_end() -> None:
     quotes = find_quotes(["“This quote goes on into the next paragraph and", "more."])
     assert quotes[0].text == "This quote goes on into the next paragraph and"
+
+
+def test_mixed_curly_and_straight_marks_still_pair() -> None:
+    text = "\u201cWe will rebuild the bridge within a year,\" said Anna Petrova, the mayor."
+    quotes = find_quotes([text])
+    assert [(q.text, q.speaker) for q in quotes] == [
+        ("We will rebuild the bridge within a year", "Anna Petrova")
+    ]

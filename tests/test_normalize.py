@@ -24,8 +24,11 @@ CLEAN = [
 
 KEYS = [
     ("plain text", "plain text"),
-    ("Russia\u2019s \u201cwar\u201d", "Russia's \"war\""),
-    ("\u2018single\u2019 and \u00abguillemets\u00bb and \u201elow\u201c", "'single' and \"guillemets\" and \"low\""),
+    ("Russia\u2019s \u201cwar\u201d", 'Russia\'s "war"'),
+    (
+        "\u2018single\u2019 and \u00abguillemets\u00bb and \u201elow\u201c",
+        '\'single\' and "guillemets" and "low"',
+    ),
     ("tension \u2014 Assad", "tension - Assad"),
     ("tension\u2014Assad", "tension - Assad"),
     ("tension - Assad", "tension - Assad"),
@@ -49,7 +52,10 @@ MOJIBAKE = [
     ("Espa\u00c3\u00b1ol", "Espa\u00f1ol"),
     ("\u00e2\u0080\u009croaming\u00e2\u0080\u009d", "\u201croaming\u201d"),  # Latin-1 reading
     ("\u00e2\u20ac\u0153I\u00e2\u20ac\u2122m\u00e2\u20ac\u009d", "\u201cI\u2019m\u201d"),  # cp1252
-    ("\u00d0\u00a0\u00d1\u0083\u00d1\u0081\u00d1\u0081\u00d0\u00ba\u00d0\u00b8\u00d0\u00b9", "Русский"),
+    (
+        "\u00d0\u00a0\u00d1\u0083\u00d1\u0081\u00d1\u0081\u00d0\u00ba\u00d0\u00b8\u00d0\u00b9",
+        "Русский",
+    ),
     # Left alone: plain Latin-1 text, and lead characters without their continuation.
     ("Espa\u00f1ol, Fran\u00e7ais, na\u00efve", "Espa\u00f1ol, Fran\u00e7ais, na\u00efve"),
     ("\u00c3 la carte", "\u00c3 la carte"),

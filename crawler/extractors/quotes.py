@@ -50,7 +50,9 @@ _SENTENCE_END = re.compile(
     r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bGen)(?<!\bSen)(?<!\bSt)(?<!\bJr)"
     r"(?<![A-Z])[.!?](?=\s|$)"
 )
-_QUOTE_PAIRS = {"\u201c": "\u201d", '"': '"', "\u00ab": "\u00bb"}
+# Opening mark -> marks that may close it. Pages mix curly and straight quotes (an
+# editor retypes one end), so a curly opener may close straight and vice versa.
+_QUOTE_PAIRS = {"\u201c": ("\u201d", '"'), '"': ('"', "\u201d"), "\u00ab": ("\u00bb",)}
 
 
 def find_quotes(paragraphs: list[str]) -> list[Quote]:
@@ -75,7 +77,10 @@ def _quoted_spans(text: str) -> Iterator[tuple[int, int]]:
         )
         if opener < 0:
             return
-        closer = text.find(_QUOTE_PAIRS[text[opener]], opener + 1)
+        closer = min(
+            (i for i in (text.find(q, opener + 1) for q in _QUOTE_PAIRS[text[opener]]) if i >= 0),
+            default=-1,
+        )
         if closer < 0:
             yield opener, len(text)
             return

@@ -11,7 +11,7 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.cli.options import AppContext, parse_duration
+from monitor.cli.options import AppContext, check_alerting, parse_duration
 from storage import Alert, Article, Check
 from storage.models import utcnow
 from storage.queries import heartbeats
@@ -38,6 +38,7 @@ def daemon(app: AppContext, tick: str, batch: int, lease: str, run_for: str | No
         lease=parse_duration(lease),
         run_for=parse_duration(run_for).total_seconds() if run_for else None,
     )
+    check_alerting(app.config)
     app.sessions  # noqa: B018  (migrate, and fail with one line, before the loop starts)
     worker = Daemon(app.db_url, app.config, options)
     code = run_with_reactor(worker.run, twisted_signals=False)

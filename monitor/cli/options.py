@@ -47,6 +47,19 @@ class AppContext:
         return self._sessions
 
 
+def check_alerting(config: dict[str, Any]) -> None:
+    """Refuse a broken alert config before any work starts (one line, exit 2)."""
+    if not config.get("channels"):
+        return
+    from monitor.alerts.base import ConfigError
+    from monitor.alerts.rules import load_alerting
+
+    try:
+        load_alerting(config)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def parse_duration(text: str) -> timedelta:
     """'90s', '10m', '1h30m', '2d' -> timedelta; a bare number is seconds."""
     text = text.strip().lower()

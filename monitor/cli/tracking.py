@@ -10,7 +10,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from monitor.cli.options import AppContext, UsageError, check_url, parse_duration
+from monitor.cli.options import (
+    AppContext,
+    UsageError,
+    check_alerting,
+    check_url,
+    parse_duration,
+)
 from crawler.extractors.identity import provisional_key
 from storage.models import Article, Check
 from storage.queries import (
@@ -100,6 +106,7 @@ def check(app: AppContext, urls: Sequence[str], exit_code: bool) -> None:
 
     An untracked URL is added first. Exit code 2 when any fetch failed.
     """
+    check_alerting(app.config)
     targets = _targets(app, urls)
     if not targets:
         click.echo("nothing tracked yet: editwatch add URL")

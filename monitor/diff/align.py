@@ -11,7 +11,13 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
 from crawler.normalize import typographic_key
-from monitor.diff.words import Shingles, containment, shingles, similarity
+from monitor.diff.words import (
+    Shingles,
+    common_prefix,
+    common_suffix,
+    shingles,
+    similarity,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +29,8 @@ GROUP_SIMILAR = 0.6
 PIECE_CONTAINED = 0.5
 #: Most pieces of a paragraph split (or joined) without any other edit.
 MAX_PIECES = 4
+#: Share of a paragraph in a common head and tail that makes it the same paragraph edited.
+QUICK_KEPT = 0.8
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,11 @@ def _pieces(
     return found
 
 
+def _neighbours(free: set[int]) -> bool:
+    """Whether two free paragraphs stand next to each other (a split or join is possible)."""
+    return any(i + 1 in free for i in free)
+
+
 def _concatenated(keys: dict[int, str], state: _State) -> None:
     """Paragraphs split in two (or more) or joined, with nothing else changed."""
 
@@ -161,31 +174,47 @@ def _in_place(sets: _Shingles, n_old: int, n_new: int, state: _State) -> None:
             continue
         olds = [i for i in range(old_end + 1, old_next) if i in state.free_old]
         news = [j for j in range(new_end + 1, new_next) if j in state.free_new]
-        if len(olds) == len(news) == 1 and similarity(sets[olds[0]], sets[~news[0]]) >= SIMILAR:
+        if len(olds) == len(news) == 1 and _same_paragraph(sets, olds[0], news[0]):
             state.take((olds[0],), (news[0],), exact=False)
+
+
+def _same_paragraph(sets: _Shingles, i: int, j: int) -> bool:
+    """Tell whether old i and new j are one paragraph edited.
+
+    A long common head and tail says so at once (most edits in place touch a
+    few words); otherwise their words must be similar.
+    """
+    a, b = sets.old[i], sets.new[j]
+    longest = max(len(a), len(b))
+    head = common_prefix(a, b)
+    kept = head + common_suffix(a, b, min(len(a), len(b)) - head)
+    return kept >= QUICK_KEPT * longest or similarity(sets[i], sets[~j]) >= SIMILAR
 
 
 def _candidates(
     sets: _Shingles, n_old: int, n_new: int, state: _State
 ) -> list[tuple[float, float, tuple[int, ...], tuple[int, ...]]]:
+    """Scored candidate matches: one old to one new, and one to two neighbours together."""
     so = {i: sets[i] for i in state.free_old}
     sn = {j: sets[~j] for j in state.free_new}
+    shared = {(i, j): len(a & b) for i, a in so.items() for j, b in sn.items()}
     n_old, n_new = max(n_old, 1), max(n_new, 1)
     found: list[tuple[float, float, tuple[int, ...], tuple[int, ...]]] = []
-    for i, a in so.items():
-        for j, b in sn.items():
-            score = similarity(a, b)
-            if score >= SIMILAR:
-                found.append((score, abs(i / n_old - j / n_new), (i,), (j,)))
+    for (i, j), common in shared.items():
+        score = 2 * common / (len(so[i]) + len(sn[j])) if so[i] and sn[j] else 0.0
+        if score >= SIMILAR:
+            found.append((score, abs(i / n_old - j / n_new), (i,), (j,)))
     for whole, parts, flip in ((so, sn, False), (sn, so, True)):
         for w, ws in whole.items():
             for p in parts:
                 if p + 1 not in parts:
                     continue
-                s1, s2 = parts[p], parts[p + 1]
-                if min(containment(s1, ws), containment(s2, ws)) < PIECE_CONTAINED:
+                if any(
+                    shared[(q, w) if flip else (w, q)] < PIECE_CONTAINED * len(parts[q])
+                    for q in (p, p + 1)
+                ):
                     continue
-                score = similarity(ws, s1 | s2)
+                score = similarity(ws, parts[p] | parts[p + 1])
                 if score >= GROUP_SIMILAR:
                     o: tuple[int, ...] = (p, p + 1) if flip else (w,)
                     n: tuple[int, ...] = (w,) if flip else (p, p + 1)
@@ -260,7 +289,8 @@ def align(old: Sequence[str], new: Sequence[str]) -> Alignment:
     """
     state = _State(free_old=set(range(len(old))), free_new=set(range(len(new))))
     keys = _exact(old, new, state)
-    _concatenated(keys, state)
+    if _neighbours(state.free_old) or _neighbours(state.free_new):
+        _concatenated(keys, state)
     if state.free_old and state.free_new:
         _similar(old, new, keys, state)
     return Alignment(

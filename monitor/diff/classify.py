@@ -68,7 +68,7 @@ def rules_from(data: Mapping[str, Any]) -> Rules:
     """Build the rules from the parsed YAML document."""
     kinds, words, typo = data["kinds"], data["word_edit"], data["word_edit"]["typo"]
     absorb = data["quote_absorption"]
-    judged = {k for group in ("major", "minor", "by_length", "by_words") for k in kinds[group]}
+    judged = set().union(*(_kinds(kinds[g]) for g in ("major", "minor", "by_length", "by_words")))
     if judged != set(KINDS):
         raise ValueError(f"rules.yaml gives no significance rule for {sorted(set(KINDS) - judged)}")
     return Rules(
@@ -154,9 +154,12 @@ def _side(ops: DiffOps, edit: str, r: Rules) -> tuple[list[str], bool]:
     touchy = quoted = False
     sentence_start = True
     marks, common = r.quote_marks, r.common_capitalised
+    ascii_marks = [m for m in marks if m.isascii()]
     for op, text in ops:
         if op == "equal":
-            quoted ^= sum(text.count(mark) for mark in marks) % 2 == 1
+            quoted ^= (
+                sum(text.count(m) for m in (ascii_marks if text.isascii() else marks)) % 2 == 1
+            )
             sentence_start = _ends_sentence(text, sentence_start)
             continue
         if op != edit:

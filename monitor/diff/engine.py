@@ -17,7 +17,7 @@ from monitor.diff.meta import (
     same_time,
     time_changes,
 )
-from monitor.diff.model import STATE_ARTICLE, STATE_REMOVED, Change, DiffResult, Snapshot
+from monitor.diff.model import STATE_ARTICLE, Change, DiffResult, Snapshot
 from monitor.diff.notes import diff_notes, split_notes
 from monitor.diff.paragraphs import diff_paragraphs
 from monitor.diff.quotes import diff_quotes
@@ -30,11 +30,16 @@ def _fields(data: Mapping[str, Any]) -> ArticleFields:
 
 
 def _state_change(old: Snapshot, new: Snapshot) -> Change | None:
-    """Return `removed` or `restored` when the page went away or came back."""
-    detail = {"status": new.status}
-    if old.state == STATE_ARTICLE and new.state == STATE_REMOVED:
+    """Return `removed` or `restored` when the page went away or came back.
+
+    Any state but "article" counts as removed ("removed", or the crawler's
+    "not_found" for a soft 404).
+    """
+    was, now = old.state == STATE_ARTICLE, new.state == STATE_ARTICLE
+    detail = {"status": new.status, "state": new.state}
+    if was and not now:
         return make_change("removed", "url", old.url, None, detail)
-    if old.state == STATE_REMOVED and new.state == STATE_ARTICLE:
+    if now and not was:
         return make_change("restored", "url", None, new.url, detail)
     return None
 

@@ -11,7 +11,7 @@ from crawler.items import Quote
 from crawler.normalize import clean_text, typographic_key
 from monitor.diff.classify import make_change, rules
 from monitor.diff.model import Change, DiffOps
-from monitor.diff.words import is_word, shingles, similarity, tokenize
+from monitor.diff.words import count_words, shingles, similarity, words
 
 logger = logging.getLogger(__name__)
 
@@ -155,19 +155,19 @@ def diff_quotes(
 
 
 def _words(text: str) -> list[str]:
-    return [t.lower().translate(_FOLD) for t in tokenize(text) if is_word(t)]
+    return [w.lower().translate(_FOLD) for w in words(text)]
 
 
 def _quoted_positions(text: str, quotes: Sequence[str]) -> set[int]:
     """Return the word positions of `text` that belong to one of the quotes."""
-    words = _words(text)
+    found = _words(text)
     inside: set[int] = set()
     for quote in quotes:
         needle = _words(quote)
         if not needle:
             continue
-        for start in range(len(words) - len(needle) + 1):
-            if words[start : start + len(needle)] == needle:
+        for start in range(len(found) - len(needle) + 1):
+            if found[start : start + len(needle)] == needle:
                 inside.update(range(start, start + len(needle)))
     return inside
 
@@ -178,10 +178,10 @@ def _runs(ops: DiffOps, old_in: set[int], new_in: set[int]) -> list[tuple[int, i
     pos = {"delete": 0, "insert": 0}
     open_run = False
     for op, text in ops:
-        words = sum(1 for t in tokenize(text) if is_word(t))
+        count = count_words(text)
         if op == "equal":
-            pos["delete"] += words
-            pos["insert"] += words
+            pos["delete"] += count
+            pos["insert"] += count
             open_run = False
             continue
         if not open_run:
@@ -189,10 +189,10 @@ def _runs(ops: DiffOps, old_in: set[int], new_in: set[int]) -> list[tuple[int, i
             open_run = True
         inside = old_in if op == "delete" else new_in
         start = pos[op]
-        hits = sum(1 for k in range(start, start + words) if k in inside)
-        pos[op] += words
+        hits = sum(1 for k in range(start, start + count) if k in inside)
+        pos[op] += count
         total, quoted = runs[-1]
-        runs[-1] = (total + words, quoted + hits)
+        runs[-1] = (total + count, quoted + hits)
     return runs
 
 

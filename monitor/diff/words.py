@@ -44,11 +44,6 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def is_word(token: str) -> bool:
-    """Tell whether a token is a word or number (not whitespace or punctuation)."""
-    return token[:1].isalnum() or token[:1] == "_"
-
-
 @cache
 def _python_dmp() -> diff_match_patch:
     dmp = diff_match_patch()
@@ -73,7 +68,8 @@ def _diff_fast(a: str, b: str) -> list[tuple[str, str]]:
 BACKENDS: dict[str, Backend] = {"fast": _diff_fast, "python": _diff_python}
 
 
-def _common_prefix(a: str, b: str) -> int:
+def common_prefix(a: str, b: str) -> int:
+    """Return the length of the longest common prefix of two texts."""
     lo, hi = 0, min(len(a), len(b))
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -84,7 +80,8 @@ def _common_prefix(a: str, b: str) -> int:
     return lo
 
 
-def _common_suffix(a: str, b: str, limit: int) -> int:
+def common_suffix(a: str, b: str, limit: int) -> int:
+    """Return the length of the longest common suffix of two texts (at most `limit`)."""
     lo, hi = 0, limit
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -107,13 +104,13 @@ def _affixes(a: str, b: str) -> tuple[int, int]:
     one, a few words inside the common part, so no token crosses either cut
     and the middle diffs as the whole would.
     """
-    cut = _common_prefix(a, b) - 1
+    cut = common_prefix(a, b) - 1
     for _ in range(_CONTEXT_WORDS):
         cut -= 1
         while cut > 0 and not (a[cut - 1].isspace() and not a[cut].isspace()):
             cut -= 1
     head = max(cut, 0)
-    start = len(a) - _common_suffix(a, b, min(len(a), len(b)) - head)
+    start = len(a) - common_suffix(a, b, min(len(a), len(b)) - head)
     for _ in range(_CONTEXT_WORDS):
         start += 1
         while start < len(a) and not (a[start].isspace() and not a[start - 1].isspace()):
@@ -180,11 +177,6 @@ def similarity(a: Shingles, b: Shingles) -> float:
     if not a or not b:
         return 1.0 if a == b else 0.0
     return 2 * len(a & b) / (len(a) + len(b))
-
-
-def containment(part: Shingles, whole: Shingles) -> float:
-    """Return the share of `part`'s shingles found in `whole`."""
-    return len(part & whole) / len(part) if part else 0.0
 
 
 def count_words(text: str) -> int:
