@@ -141,6 +141,7 @@ def test_postgresql_migrates_and_round_trips(postgres_url: str) -> None:
         assert stored.fetched_at.tzinfo is not None
         assert stored.fields["headline"] == "Ünïcode “quoted” headline"
     engine.dispose()
+    sessions.kw["bind"].dispose()
 
 
 def test_schema_head_constant_is_alembic_head() -> None:
