@@ -38,9 +38,10 @@ def next_check_at(
     minimum: timedelta = timedelta(0),
     jitter: float = 0.1,
     rng: random.Random | None = None,
+    table: Sequence[tuple[timedelta, timedelta | None]] = DEFAULT_TABLE,
 ) -> datetime | None:
     """The next due time, with +/- `jitter` spread, never sooner than `minimum`."""
-    interval = pinned if pinned is not None else check_interval(now - last_change_at)
+    interval = pinned if pinned is not None else check_interval(now - last_change_at, table)
     if interval is None:
         return None
     spread = (rng or random).uniform(-jitter, jitter) if pinned is None else 0.0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import FetchedPage
 from crawler.schedule import next_check_at
+from crawler.sites import schedule_table, site_policy
 from storage import Article, Revision, open_database
 from storage.models import utcnow
 from storage.queries import (
@@ -33,9 +35,16 @@ Analyser = Callable[[Session, "Revision | None", Revision], None]
 class StorePipeline:
     """One transaction per page: the check row, and a revision only when the fingerprint moved."""
 
-    def __init__(self, sessions: sessionmaker[Session], analyser: Analyser | None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        analyser: Analyser | None,
+        config: Mapping[str, Any] | None = None,
+    ) -> None:
         self.sessions = sessions
         self.analyser = analyser
+        self.config = config or {}
+        self.table = schedule_table(self.config)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -46,7 +55,8 @@ class StorePipeline:
             target = load_object(analyser_path)
             # A class builds itself from settings (to read alert rules); a function is used as is.
             analyser = target.from_settings(settings) if hasattr(target, "from_settings") else target
-        return cls(open_database(settings.get("EDITWATCH_DB")), analyser)
+        config = settings.getdict("EDITWATCH_CONFIG")
+        return cls(open_database(settings.get("EDITWATCH_DB")), analyser, config)
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
         with self.sessions.begin() as session:
@@ -68,7 +78,7 @@ class StorePipeline:
                 error=item.error,
                 revision_id=revision.id if revision else None,
             )
-            _reschedule(article, now, changed=revision is not None)
+            self._reschedule(article, now)
             item.revision_id = revision.id if revision else None
         return item
 
@@ -114,6 +124,19 @@ class StorePipeline:
         return ("new" if previous is None else "changed"), revision
 
 
+    def _reschedule(self, article: Article, now: datetime) -> None:
+        """Adaptive (or pinned) next check, never sooner than the site's minimum."""
+        article.last_checked_at = now
+        pinned = timedelta(seconds=article.interval_seconds) if article.interval_seconds else None
+        last_change = article.last_change_at or article.added_at
+        policy = site_policy(self.config, urlsplit(article.url).hostname or "")
+        due = next_check_at(
+            now, last_change, pinned=pinned, minimum=policy.min_interval, table=self.table
+        )
+        article.next_check_at = due or now + timedelta(days=3650)
+        article.active = article.active and due is not None
+
+
 def _remember_validators(article: Article, headers: dict[str, Any]) -> None:
     article.etag = headers.get("etag") or None
     article.last_modified = headers.get("last-modified") or None
@@ -138,12 +161,3 @@ def _adopt_identity(
         logger.info("article %s is the same page as article %s (%s)", article.id, holder, key)
         add_alias(session, holder, article.url)
         article.active = False
-
-
-def _reschedule(article: Article, now: datetime, *, changed: bool) -> None:
-    article.last_checked_at = now
-    pinned = timedelta(seconds=article.interval_seconds) if article.interval_seconds else None
-    last_change = article.last_change_at or article.added_at
-    due = next_check_at(now, last_change, pinned=pinned)
-    article.next_check_at = due or now + timedelta(days=3650)
-    article.active = article.active and due is not None
