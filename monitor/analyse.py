@@ -66,6 +66,7 @@ class RevisionAnalyser:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RevisionAnalyser:
+        """Build with the alert rules of the user config, if it has channels."""
         config = settings.getdict("EDITWATCH_CONFIG")
         if not config.get("channels"):
             return cls(None)
@@ -74,6 +75,7 @@ class RevisionAnalyser:
         return cls(load_alerting(config))
 
     def __call__(self, session: Session, previous: Revision | None, revision: Revision) -> None:
+        """Diff `revision` against `previous`; store its changes and alerts."""
         result = diff_revisions(previous, revision)
         revision.silent = result.silent
         add_changes(session, revision, change_rows(result))

@@ -66,22 +66,23 @@ def run_with_reactor(main: Callable[[], Awaitable[T]], *, twisted_signals: bool 
         install_reactor(ASYNCIO_REACTOR)
     elif not is_asyncio_reactor_installed():
         raise RuntimeError("a non-asyncio Twisted reactor was installed before editwatch's")
-    from twisted.internet import reactor
+    from twisted.internet import reactor as installed_reactor
     from twisted.internet.defer import Deferred
     from twisted.python.failure import Failure
 
+    reactor: Any = installed_reactor  # the interface types do not describe the real object
     outcome: list[Any] = []
 
     def finish(result: Any) -> None:
         outcome.append(result)
-        reactor.stop()  # type: ignore[attr-defined]
+        reactor.stop()
 
     def begin() -> None:
         future = asyncio.ensure_future(main())
         Deferred.fromFuture(future).addBoth(finish)
 
-    reactor.callWhenRunning(begin)  # type: ignore[attr-defined]
-    reactor.run(installSignalHandlers=twisted_signals)  # type: ignore[attr-defined]
+    reactor.callWhenRunning(begin)
+    reactor.run(installSignalHandlers=twisted_signals)
     if not outcome:
         raise KeyboardInterrupt
     if isinstance(outcome[0], Failure):

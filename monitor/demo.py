@@ -39,7 +39,9 @@ DEMO_CRAWL = {"AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": True, "LOG_LEVEL"
 
 def _replica_class() -> Any:
     if not (REPO_ROOT / "tests" / "replica").is_dir():
-        raise UsageError("the demo needs the replica site in tests/replica (run it from a checkout)")
+        raise UsageError(
+            "the demo needs the replica site in tests/replica (run it from a checkout)"
+        )
     sys.path.insert(0, str(REPO_ROOT))
     from tests.replica.client import Replica
 

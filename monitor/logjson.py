@@ -13,6 +13,7 @@ class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object: time, level, logger, message (+ exception)."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """One JSON object per record."""
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),

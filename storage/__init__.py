@@ -13,13 +13,13 @@ from storage.models import Alert, Article, ArticleAlias, Base, Change, Check, He
 
 __all__ = [
     "Alert",
-    "Heartbeat",
     "Article",
     "ArticleAlias",
     "Base",
     "Change",
     "Check",
     "DatabaseError",
+    "Heartbeat",
     "Revision",
     "default_database_url",
     "make_engine",

@@ -66,7 +66,9 @@ def _prepare_sqlite_dir(path: Path) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DatabaseError(f"cannot create database directory {directory}: {exc.strerror}") from None
+        raise DatabaseError(
+            f"cannot create database directory {directory}: {exc.strerror}"
+        ) from None
     if not os.access(directory, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise DatabaseError(f"database {path} is not writable")
 

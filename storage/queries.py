@@ -127,9 +127,12 @@ def get_revision(session: Session, article_id: int, number: int) -> Revision | N
 
 def revision_count(session: Session, article_id: int) -> int:
     """How many revisions an article has."""
-    return session.scalar(
-        select(func.count()).select_from(Revision).where(Revision.article_id == article_id)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(Revision).where(Revision.article_id == article_id)
+        )
+        or 0
+    )
 
 
 def insert_revision(session: Session, article: Article, **values: Any) -> Revision:

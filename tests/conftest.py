@@ -1,4 +1,4 @@
-"""Shared fixtures: the replica site (one per session), a fresh database, the CLI as a subprocess."""
+"""Shared fixtures: the replica site (one per session), a fresh database, the CLI subprocess."""
 
 from __future__ import annotations
 

@@ -60,14 +60,27 @@ def postgres_cluster() -> Iterator[str]:
     )
     options = f"-h 127.0.0.1 -p {port} -k {workdir} -F"
     subprocess.run(
-        _as_postgres([str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-w", "start",
-                      "-l", str(workdir / "log")]),
+        _as_postgres(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(datadir),
+                "-o",
+                options,
+                "-w",
+                "start",
+                "-l",
+                str(workdir / "log"),
+            ]
+        ),
         check=True,
         capture_output=True,
     )
     try:
         subprocess.run(
-            _as_postgres([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "editwatch"]),
+            _as_postgres(
+                [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "editwatch"]
+            ),
             check=True,
             capture_output=True,
         )

@@ -23,7 +23,9 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def ok(result: CliResult) -> CliResult:
-    assert result.code == 0, f"exit {result.code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.code == 0, (
+        f"exit {result.code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    )
     return result
 
 
@@ -82,7 +84,11 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     ),
     (
         "byline",
-        {"set": {"authors": [{"name": "Reuters", "slug": "reuters"}, {"name": "AFP", "slug": "afp"}]}},
+        {
+            "set": {
+                "authors": [{"name": "Reuters", "slug": "reuters"}, {"name": "AFP", "slug": "afp"}]
+            }
+        },
         "byline",
         "Reuters",
         "Reuters, AFP",
@@ -123,7 +129,10 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
             "blocks": [
                 {
                     "insert_after": "erdogan",
-                    "block": {"type": "html", "paragraphs": ["The Kremlin gave no further details."]},
+                    "block": {
+                        "type": "html",
+                        "paragraphs": ["The Kremlin gave no further details."],
+                    },
                 }
             ]
         },
@@ -150,7 +159,9 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "patch", "kind", "before", "after"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "patch", "kind", "before", "after"), CASES, ids=[c[0] for c in CASES]
+)
 def test_each_edit_is_reported_with_its_kind(
     replica: Replica,
     editwatch: CliRunner,
@@ -269,7 +280,10 @@ def test_extract_shows_fields_from_a_live_page(replica: Replica, editwatch: CliR
     assert data["site"] == "moscowtimes"
     assert data["article_key"] == "moscowtimes:68828"
     assert data["fields"]["authors"] == ["Reuters"]
-    assert any(p.startswith("Qassem Soleimani") and "Iranian military" in p for p in data["fields"]["paragraphs"])
+    assert any(
+        p.startswith("Qassem Soleimani") and "Iranian military" in p
+        for p in data["fields"]["paragraphs"]
+    )
 
 
 def test_terminal_diff_is_plain_without_tty(replica: Replica, editwatch: CliRunner) -> None:

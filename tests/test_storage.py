@@ -67,7 +67,9 @@ def test_revision_round_trip_keeps_fields_html_and_aware_times(tmp_path: Path) -
     with sessions.begin() as session:
         article, created = add_article(session, "http://127.0.0.1/a-a1", "moscowtimes:1")
         assert created
-        first = insert_revision(session, article, fetched_at=fetched, **revision_values("a" * 64, body))
+        first = insert_revision(
+            session, article, fetched_at=fetched, **revision_values("a" * 64, body)
+        )
         second = insert_revision(session, article, **revision_values("b" * 64))
         assert (first.number, second.number) == (1, 2)
     with sessions.begin() as session:

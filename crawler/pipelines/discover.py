@@ -26,6 +26,7 @@ class DiscoverPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DiscoverPipeline:
+        """Read the follow depth and count; off when either is 0."""
         settings = crawler.settings
         depth = settings.getint("EDITWATCH_FOLLOW_DEPTH")
         count = settings.getint("EDITWATCH_FOLLOW_MAX")
@@ -34,6 +35,7 @@ class DiscoverPipeline:
         return cls(open_database(settings.get("EDITWATCH_DB")), depth, count)
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
+        """Track the related links of a newly stored revision."""
         extraction = item.extraction
         if item.revision_id is None or extraction is None or extraction.state != "article":
             return item

@@ -21,9 +21,11 @@ class ExtractPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        """Build the pipeline (it has no settings)."""
         return cls()
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
+        """Extract the article, or record why the page is not one."""
         if item.error or item.status == 304:
             return item
         assert item.status is not None

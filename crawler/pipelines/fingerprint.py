@@ -17,9 +17,11 @@ class FingerprintPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FingerprintPipeline:
+        """Build the pipeline (it has no settings)."""
         return cls()
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
+        """Fingerprint the extraction, when there is one."""
         if item.extraction is not None:
             item.fingerprint = fingerprint(item.extraction)
         return item

@@ -48,17 +48,20 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        """Open the database and load the revision analyser named in settings."""
         settings = crawler.settings
         analyser_path = settings.get("EDITWATCH_REVISION_ANALYSER")
         analyser = None
         if analyser_path:
             target = load_object(analyser_path)
             # A class builds itself from settings (to read alert rules); a function is used as is.
-            analyser = target.from_settings(settings) if hasattr(target, "from_settings") else target
+            has_factory = hasattr(target, "from_settings")
+            analyser = target.from_settings(settings) if has_factory else target
         config = settings.getdict("EDITWATCH_CONFIG")
         return cls(open_database(settings.get("EDITWATCH_DB")), analyser, config)
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
+        """Store the check (and any new revision) in one transaction."""
         with self.sessions.begin() as session:
             article = session.get(Article, item.article_id)
             if article is None:
@@ -123,7 +126,6 @@ class StorePipeline:
         article.last_change_at = now
         return ("new" if previous is None else "changed"), revision
 
-
     def _reschedule(self, article: Article, now: datetime) -> None:
         """Adaptive (or pinned) next check, never sooner than the site's minimum."""
         article.last_checked_at = now
@@ -142,9 +144,7 @@ def _remember_validators(article: Article, headers: dict[str, Any]) -> None:
     article.last_modified = headers.get("last-modified") or None
 
 
-def _adopt_identity(
-    session: Session, article: Article, key: str, site: str, url: str
-) -> None:
+def _adopt_identity(session: Session, article: Article, key: str, site: str, url: str) -> None:
     """Re-key an article to the identity its page declares (e.g. the Moscow Times id)."""
     if site:
         article.site = site

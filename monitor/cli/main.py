@@ -64,7 +64,9 @@ def configure_logging(verbose: int, log_format: str) -> None:
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
-@click.option("--db", "db_url", metavar="URL", help="Database URL or SQLite path [env EDITWATCH_DB].")
+@click.option(
+    "--db", "db_url", metavar="URL", help="Database URL or SQLite path [env EDITWATCH_DB]."
+)
 @click.option(
     "--config",
     "config_path",
@@ -72,7 +74,9 @@ def configure_logging(verbose: int, log_format: str) -> None:
     help="YAML config file [default: ~/.config/editwatch/config.yaml].",
 )
 @click.option("-v", "--verbose", count=True, help="More logging (-vv: include Scrapy's).")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.version_option(package_name="editwatch")
 @click.pass_context
 def cli(

@@ -26,6 +26,7 @@ class UsageError(click.ClickException):
     exit_code = 2
 
     def show(self, file: object = None) -> None:
+        """Print the one-line error to stderr."""
         click.echo(f"editwatch: error: {self.format_message()}", err=True)
 
 
@@ -39,6 +40,7 @@ class AppContext:
 
     @property
     def sessions(self) -> sessionmaker[Session]:
+        """The session factory, opening and migrating the database on first use."""
         if self._sessions is None:
             try:
                 self._sessions = open_database(self.db_url)
@@ -47,8 +49,16 @@ class AppContext:
         return self._sessions
 
 
-def check_alerting(config: dict[str, Any]) -> None:
-    """Refuse a broken alert config before any work starts (one line, exit 2)."""
+def check_config(config: dict[str, Any]) -> None:
+    """Refuse a broken config (sites, schedule, alerts) before any work starts: one line, exit 2."""
+    from crawler.sites import SiteConfigError, schedule_table, site_policy
+
+    try:
+        schedule_table(config)
+        for domain in config.get("sites") or {}:
+            site_policy(config, str(domain))
+    except SiteConfigError as exc:
+        raise UsageError(f"config: {exc}") from None
     if not config.get("channels"):
         return
     from monitor.alerts.base import ConfigError

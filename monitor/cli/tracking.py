@@ -10,14 +10,14 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from crawler.extractors.identity import provisional_key
 from monitor.cli.options import (
     AppContext,
     UsageError,
-    check_alerting,
+    check_config,
     check_url,
     parse_duration,
 )
-from crawler.extractors.identity import provisional_key
 from storage.models import Article, Check
 from storage.queries import (
     add_article,
@@ -106,7 +106,7 @@ def check(app: AppContext, urls: Sequence[str], exit_code: bool) -> None:
 
     An untracked URL is added first. Exit code 2 when any fetch failed.
     """
-    check_alerting(app.config)
+    check_config(app.config)
     targets = _targets(app, urls)
     if not targets:
         click.echo("nothing tracked yet: editwatch add URL")
