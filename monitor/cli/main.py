@@ -61,6 +61,9 @@ def configure_logging(verbose: int, log_format: str) -> None:
     quiet = logging.WARNING if verbose >= 2 else logging.CRITICAL
     for name in ("scrapy", "twisted", "py.warnings", "alembic", "asyncio", "apprise"):
         logging.getLogger(name).setLevel(max(quiet, level))
+    # "skipped: maximum number of running instances" is the point of max_instances=1,
+    # not a warning; job failures are still logged at ERROR.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR if verbose < 2 else level)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
