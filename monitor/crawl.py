@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
 from scrapy.utils.reactor import (
@@ -15,6 +16,7 @@ from scrapy.utils.reactor import (
     is_reactor_installed,
 )
 
+from crawler.items import FetchedPage
 from crawler.spiders.articles import ArticleSpider
 
 logger = logging.getLogger(__name__)
@@ -43,12 +45,22 @@ class Checker:
         self,
         targets: Sequence[tuple[int, str]],
         validators: dict[int, dict[str, str | None]] | None = None,
+        on_page: Callable[[FetchedPage], None] | None = None,
     ) -> None:
-        """Fetch each (article_id, url) once; the results land in the database."""
-        if targets:
-            await self.runner.crawl(
-                ArticleSpider, targets=list(targets), validators=validators or {}
-            )
+        """Fetch each (article_id, url) once; the results land in the database.
+
+        `on_page` is called with each page once the pipelines are through with it.
+        """
+        if not targets:
+            return
+        crawler = self.runner.create_crawler(ArticleSpider)
+        if on_page is not None:
+
+            def scraped(item: Any, **kwargs: Any) -> None:
+                on_page(item)
+
+            crawler.signals.connect(scraped, signal=signals.item_scraped, weak=False)
+        await self.runner.crawl(crawler, targets=list(targets), validators=validators or {})
 
     async def stop(self) -> None:
         """Abandon crawls in flight (used on shutdown)."""
@@ -95,10 +107,11 @@ def run_once(
     db_url: str,
     targets: Sequence[tuple[int, str]],
     overrides: dict[str, Any] | None = None,
+    on_page: Callable[[FetchedPage], None] | None = None,
 ) -> None:
     """Check the targets once in a fresh reactor (for one-shot commands)."""
 
     async def main() -> None:
-        await Checker(db_url, overrides).check(targets)
+        await Checker(db_url, overrides).check(targets, on_page=on_page)
 
     run_with_reactor(main)

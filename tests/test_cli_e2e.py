@@ -270,9 +270,11 @@ def test_unknown_revision_and_untracked_url_are_usage_errors(
 def test_check_exit_code_reports_changes(replica: Replica, editwatch: CliRunner) -> None:
     url = replica.article_url(SEED)
     track_and_check(editwatch, url)
-    assert editwatch("check", "--exit-code", url).code == 0
+    quiet = editwatch("check", "--exit-code", url)
+    assert quiet.code == 0, quiet
     replica.set_revision(SEED, 2)
-    assert editwatch("check", "--exit-code", url).code == 1
+    changed = editwatch("check", "--exit-code", url)
+    assert changed.code == 1, changed
 
 
 def test_extract_shows_fields_from_a_live_page(replica: Replica, editwatch: CliRunner) -> None:
@@ -294,3 +296,22 @@ def test_terminal_diff_is_plain_without_tty(replica: Replica, editwatch: CliRunn
     text = ok(editwatch("diff", url)).stdout
     assert "\x1b[" not in text
     assert "headline" in text and "[-Rare-]" in text and "{+Surprise+}" in text
+
+
+def test_related_articles_are_tracked_and_shown_as_a_tree(
+    replica: Replica, editwatch: CliRunner
+) -> None:
+    url = replica.article_url(SEED)
+    track_and_check(editwatch, url)
+    listing = ok(editwatch("list", "--format", "json")).json()
+    children = [a for a in listing if a["found_on"] == listing[0]["id"]]
+    assert len(children) == 2 and all(a["depth"] == 1 for a in children)
+    ok(editwatch("check"))  # the discovered articles are checked like the others
+    listing = ok(editwatch("list", "--format", "json")).json()
+    keys = {a["article_key"] for a in listing}
+    assert {"moscowtimes:68797", "moscowtimes:68790"} <= keys
+    tree = ok(editwatch("list", "--tree")).stdout
+    lines = tree.splitlines()
+    seed_line = next(i for i, line in enumerate(lines) if "a68828" in line)
+    assert "a68797" in tree and "a68790" in tree
+    assert all(line.startswith(("│", " ")) for line in lines[seed_line + 1 : seed_line + 3])

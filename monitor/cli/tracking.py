@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.tree import Tree
+from sqlalchemy.orm import Session
 
 from crawler.extractors.identity import provisional_key
 from monitor.cli.options import (
@@ -18,7 +22,7 @@ from monitor.cli.options import (
     check_url,
     parse_duration,
 )
-from storage.models import Article, Check
+from storage.models import Article, Check, Revision
 from storage.queries import (
     add_article,
     checks_since,
@@ -29,6 +33,8 @@ from storage.queries import (
 )
 
 logger = logging.getLogger(__name__)
+
+PROGRESS_AFTER = 3  # show a progress bar when checking more articles than this
 
 
 @click.command()
@@ -52,11 +58,15 @@ def add(app: AppContext, urls: Sequence[str], every: str | None) -> None:
 
 @click.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--tree", is_flag=True, help="Show related articles under the article linking them.")
 @click.pass_obj
-def list_(app: AppContext, fmt: str) -> None:
+def list_(app: AppContext, fmt: str, tree: bool) -> None:
     """List tracked articles with their revision counts and next check."""
     with app.sessions.begin() as session:
         rows = [(a, revision_count(session, a.id)) for a in list_articles(session)]
+    if tree and fmt == "table":
+        _print_tree([a for a, _ in rows], {a.id: count for a, count in rows})
+        return
     if fmt == "json":
         click.echo(json.dumps([_article_json(a, count) for a, count in rows], indent=2))
         return
@@ -115,10 +125,11 @@ def check(app: AppContext, urls: Sequence[str], exit_code: bool) -> None:
         before = last_check_id(session)
     from monitor.crawl import run_once  # Scrapy and Twisted load only for commands that crawl
 
-    run_once(app.db_url, targets, {"EDITWATCH_CONFIG": app.config})
+    with _progress(len(targets)) as advance:
+        run_once(app.db_url, targets, {"EDITWATCH_CONFIG": app.config}, on_page=advance)
     with app.sessions.begin() as session:
         checks = checks_since(session, before)
-        lines = [_describe(check, session.get(Article, check.article_id)) for check in checks]
+        lines = [_describe(session, check) for check in checks]
         failed = [c for c in checks if c.result == "error"]
         changed = [c for c in checks if c.result == "changed"]
     for line in lines:
@@ -130,6 +141,20 @@ def check(app: AppContext, urls: Sequence[str], exit_code: bool) -> None:
         raise UsageError(f"{first.url}: {first.error}")
     if exit_code and changed:
         raise click.exceptions.Exit(1)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[object], None]]:
+    """A progress bar on stderr when checking more than a few articles on a terminal."""
+    if total <= PROGRESS_AFTER or not sys.stderr.isatty():
+        yield lambda _page: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress("checking", *columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("check", total=total)
+        yield lambda _page: bar.advance(task)
 
 
 def _targets(app: AppContext, urls: Sequence[str]) -> list[tuple[int, str]]:
@@ -146,13 +171,38 @@ def _targets(app: AppContext, urls: Sequence[str]) -> list[tuple[int, str]]:
         return targets
 
 
-def _describe(check: Check, article: Article | None) -> str:
+def _describe(session: Session, check: Check) -> str:
+    article = session.get(Article, check.article_id)
     url = article.url if article else check.url
     if check.result == "error":
         return f"error      {url}: {check.error}"
-    if check.result in ("new", "changed") and check.revision_id is not None:
-        return f"{check.result:<10} {url} (revision stored)"
-    return f"{check.result:<10} {url}"
+    revision = session.get(Revision, check.revision_id) if check.revision_id else None
+    if revision is None:
+        return f"{check.result:<10} {url}"
+    kinds = ", ".join(dict.fromkeys(change.kind for change in revision.changes))
+    summary = f"revision {revision.number}" + (f": {kinds}" if kinds else "")
+    if revision.silent:
+        summary += " [silent]"
+    return f"{check.result:<10} {url} ({summary})"
+
+
+def _print_tree(articles: Sequence[Article], counts: dict[int, int]) -> None:
+    """Articles under the article they were found on (`list --tree`)."""
+    children: dict[int | None, list[Article]] = {}
+    for article in articles:
+        children.setdefault(article.found_on_id, []).append(article)
+    tree = Tree("tracked articles", guide_style="dim")
+
+    def grow(branch: Tree, parent: int | None) -> None:
+        for article in children.get(parent, []):
+            state = "" if article.active else " [stopped]"
+            label = f"#{article.id} {article.url} ({counts[article.id]} revisions){state}"
+            grow(branch.add(label), article.id)
+
+    grow(tree, None)
+    tty = sys.stdout.isatty()
+    # In a pipe nothing should be cut: URLs are what a reader copies.
+    Console(no_color=not tty, width=None if tty else 10_000).print(tree)
 
 
 COMMANDS = (add, list_, check)
