@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -15,9 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage import DatabaseError, default_database_url, open_database
 
 logger = logging.getLogger(__name__)
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class UsageError(click.ClickException):
@@ -72,13 +68,13 @@ def check_config(config: dict[str, Any]) -> None:
 
 def parse_duration(text: str) -> timedelta:
     """'90s', '10m', '1h30m', '2d' -> timedelta; a bare number is seconds."""
-    text = text.strip().lower()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return timedelta(seconds=float(text))
-    parts = _DURATION.findall(text)
-    if not parts or _DURATION.sub("", text).strip():
-        raise UsageError(f"not a duration: {text!r} (try 30s, 10m, 2h, 1d)")
-    return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+    from crawler.sites import SiteConfigError
+    from crawler.sites import parse_duration as parse
+
+    try:
+        return parse(text)
+    except SiteConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def check_url(url: str) -> str:
