@@ -52,3 +52,25 @@ EDITWATCH_DB: str | None = None
 EDITWATCH_REVISION_ANALYSER = "monitor.analyse.RevisionAnalyser"
 # The parsed user config file (alert channels and rules), handed in per run.
 EDITWATCH_CONFIG: dict[str, object] = {}
+
+# Per-run settings from the user config (EDITWATCH_CONFIG): the browser download
+# handler only when a site or article is marked `render`, and `contact:` in the
+# User-Agent. See crawler/render.py.
+ADDONS = {"crawler.render.ConfigAddon": 0}
+# Set by the add-on: pages of render sites go through the system Chromium, or,
+# without one, end in an error check with this line.
+EDITWATCH_RENDER = False
+EDITWATCH_RENDER_ERROR: str | None = None
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = DOWNLOAD_TIMEOUT * 1000
+
+# Retries (RETRY_TIMES above) wait first: the server's Retry-After, else this many
+# seconds doubled per attempt, never longer than the maximum.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+EDITWATCH_RETRY_BACKOFF = 1.0
+EDITWATCH_RETRY_BACKOFF_MAX = 8.0  # keeps a waiting retry inside the daemon's 10 s stop
+# Send the saved ETag / Last-Modified; a 304 is recorded as `unchanged`.
+EDITWATCH_CONDITIONAL_GET = True

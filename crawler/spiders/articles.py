@@ -4,24 +4,35 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from sqlalchemy import select
 from twisted.python.failure import Failure
 
 from crawler.items import FetchedPage
+from crawler.render import wants_render
+from crawler.sites import site_policy
+from storage import Article, make_engine
 
 logger = logging.getLogger(__name__)
+
+_CHUNK = 500  # article ids per IN (...) when reading saved validators
+#: Failures that never reached the server: retried at once, no backoff.
 
 
 class ArticleSpider(Spider):
     """Fetch each given article once and hand the page to the item pipelines.
 
     `targets` is a list of `(article_id, url)`; conditional-GET validators may
-    come in `validators` as `{article_id: {"etag": ..., "last_modified": ...}}`.
+    come in `validators` as `{article_id: {"etag": ..., "last_modified": ...}}`,
+    and are read from the database for the other targets. A site's `robots: false`
+    skips robots.txt for its pages; `render` pages go through the browser.
     """
 
     name = "articles"
@@ -37,21 +48,70 @@ class ArticleSpider(Spider):
         self.validators = validators or {}
 
     async def start(self) -> AsyncIterator[Any]:
+        """One request per target; a render page without a browser is an error check."""
+        settings = self.crawler.settings
+        config = settings.getdict("EDITWATCH_CONFIG")
+        validators = self._validators(settings)
         for article_id, url in self.targets:
-            headers = {}
-            saved = self.validators.get(article_id, {})
-            if saved.get("etag"):
-                headers["If-None-Match"] = saved["etag"]
-            if saved.get("last_modified"):
-                headers["If-Modified-Since"] = saved["last_modified"]
-            yield Request(
-                url,
-                headers=headers,
-                callback=self.parse,
-                errback=self.failed,
-                dont_filter=True,
-                meta={"article_id": article_id, "started": time.monotonic()},
-            )
+            render = wants_render(config, url)
+            if render and not settings.getbool("EDITWATCH_RENDER"):
+                reason = settings.get("EDITWATCH_RENDER_ERROR") or "rendering is not configured"
+                yield _unfetched(article_id, url, reason)
+                continue
+            yield self.request(article_id, url, validators.get(article_id, {}), config, render)
+
+    def request(
+        self,
+        article_id: int,
+        url: str,
+        saved: Mapping[str, str | None],
+        config: Mapping[str, Any],
+        render: bool,
+    ) -> Request:
+        """The conditional GET for one article, with its site's robots.txt and render choice."""
+        headers = {}
+        # A browser cannot show a 304 (it has no cached copy): rendered pages are fetched whole.
+        if saved.get("etag") and not render:
+            headers["If-None-Match"] = saved["etag"]
+        if saved.get("last_modified") and not render:
+            headers["If-Modified-Since"] = saved["last_modified"]
+        meta: dict[str, Any] = {"article_id": article_id, "started": time.monotonic()}
+        if not site_policy(config, urlsplit(url).hostname or "").robots:
+            meta["dont_obey_robotstxt"] = True
+        if render:
+            meta["playwright"] = True
+        return Request(
+            url,
+            headers=headers,
+            callback=self.parse,
+            errback=self.failed,
+            dont_filter=True,
+            meta=meta,
+        )
+
+    def _validators(self, settings: BaseSettings) -> dict[int, dict[str, str | None]]:
+        """The caller's validators, completed from the database for the other targets."""
+        if not settings.getbool("EDITWATCH_CONDITIONAL_GET", True):
+            return {}
+        missing = [aid for aid, _ in self.targets if aid not in self.validators]
+        found = dict(self.validators)
+        if not missing:
+            return found
+        engine = make_engine(settings.get("EDITWATCH_DB"))
+        try:
+            with engine.connect() as connection:
+                for start in range(0, len(missing), _CHUNK):
+                    rows = connection.execute(
+                        select(Article.id, Article.etag, Article.last_modified).where(
+                            Article.id.in_(missing[start : start + _CHUNK])
+                        )
+                    )
+                    for row in rows:
+                        if row.etag or row.last_modified:
+                            found[row.id] = {"etag": row.etag, "last_modified": row.last_modified}
+        finally:
+            engine.dispose()
+        return found
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[FetchedPage]:
         """Wrap the response, whatever its status, as a FetchedPage."""
@@ -85,6 +145,18 @@ class ArticleSpider(Spider):
         )
 
 
+def _unfetched(article_id: int, url: str, error: str) -> FetchedPage:
+    """A check that ends before any request is made (e.g. no browser for a render page)."""
+    return FetchedPage(
+        article_id=article_id,
+        requested_url=url,
+        url=url,
+        fetched_at=datetime.now(UTC).isoformat(),
+        duration_ms=0.0,
+        error=error,
+    )
+
+
 def describe_failure(failure: Failure) -> str:
     """One line a person can act on, from a Twisted failure."""
     exc = failure.value
@@ -98,4 +170,6 @@ def describe_failure(failure: Failure) -> str:
         return "timed out"
     if "IgnoreRequest" in name and "robots" in text.lower():
         return "forbidden by robots.txt"
+    if text.startswith("Page.goto: "):  # Playwright, for a rendered page
+        return "browser could not load the page: " + text[11:].split(" at ", 1)[0]
     return f"{name}: {text}" if text else name

@@ -12,7 +12,7 @@ import click
 import platformdirs
 import yaml
 
-from monitor.cli import alerts, operating, tracking, viewing
+from monitor.cli import alerts, feeds, operating, tracking, viewing
 from monitor.cli.options import AppContext, UsageError
 from monitor.demo import demo
 
@@ -59,7 +59,15 @@ def configure_logging(verbose: int, log_format: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(max(level, logging.DEBUG))
     quiet = logging.WARNING if verbose >= 2 else logging.CRITICAL
-    for name in ("scrapy", "twisted", "py.warnings", "alembic", "asyncio", "apprise"):
+    for name in (
+        "scrapy",
+        "scrapy-playwright",
+        "twisted",
+        "py.warnings",
+        "alembic",
+        "asyncio",
+        "apprise",
+    ):
         logging.getLogger(name).setLevel(max(quiet, level))
     # "skipped: maximum number of running instances" is the point of max_instances=1,
     # not a warning; job failures are still logged at ERROR.
@@ -105,6 +113,7 @@ for command in (
     *viewing.COMMANDS,
     *operating.COMMANDS,
     *alerts.COMMANDS,
+    *feeds.COMMANDS,
     demo,
 ):
     cli.add_command(command)

@@ -47,13 +47,18 @@ class AppContext:
 
 def check_config(config: dict[str, Any]) -> None:
     """Refuse a broken config (sites, schedule, alerts) before any work starts: one line, exit 2."""
-    from crawler.sites import SiteConfigError, schedule_table, site_policy
+    from crawler.feeds import feed_interval, feed_rules
+    from crawler.render import check_config as check_crawl_config
+    from crawler.sites import schedule_table, site_policy
 
     try:
         schedule_table(config)
         for domain in config.get("sites") or {}:
             site_policy(config, str(domain))
-    except SiteConfigError as exc:
+        check_crawl_config(config)
+        feed_rules(config)
+        feed_interval(config)
+    except ValueError as exc:  # SiteConfigError, FeedConfigError, render config errors
         raise UsageError(f"config: {exc}") from None
     if not config.get("channels"):
         return
