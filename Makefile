@@ -12,10 +12,10 @@ demo: venv
 	$(VENV)/bin/editwatch demo
 
 test: system-deps venv
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 test-fast: venv
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n 2 -m "not slow"
 
 lint: venv
 	$(VENV)/bin/ruff check crawler storage monitor tests bench

@@ -18,6 +18,7 @@ import pytest
 from monitor.render import get_renderer
 from monitor.render.html import HtmlRenderer, html_fragment, html_page
 from tests.alerts_fixtures import CHANGE_SCHEMA, MT_URL, change, report
+from tests.services import missing_service
 
 EVIL = '<script>alert("x")</script><img src=https://evil.example/p.png onerror=alert(1)>'
 
@@ -187,7 +188,7 @@ def png_colors(path: Path) -> set[tuple[int, int, int]]:
 def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
-        pytest.skip("Chromium not installed (Debian package: chromium)")
+        missing_service("Chromium (Debian package: chromium)")  # a failure in CI
     page = tmp_path / "diff.html"
     page.write_text(html_page(evil_report()), encoding="utf-8")
     shot = tmp_path / "diff.png"
