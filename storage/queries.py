@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import zstandard
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleAlias, Change, Check, Heartbeat, Revision, utcnow
@@ -231,3 +232,101 @@ def beat(session: Session, name: str, now: datetime, state: str = "running") -> 
 def heartbeats(session: Session) -> Sequence[Heartbeat]:
     """Every daemon that has ever run against this database, latest beat first."""
     return session.scalars(select(Heartbeat).order_by(Heartbeat.beat_at.desc())).all()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A due article leased to one dispatch: what the fetch needs, detached from the session."""
+
+    id: int
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+
+_CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
+
+
+def claim_due(
+    session: Session,
+    now: datetime,
+    limit: int,
+    lease_until: datetime,
+    in_flight: Collection[int] = (),
+) -> list[Claim]:
+    """Lease up to `limit` due active articles (most overdue first) until `lease_until`.
+
+    Moving `next_check_at` to the lease's end is the claim: no other dispatch
+    takes them, and if the check never finishes (a crash) they fall due again.
+    Articles in `in_flight` (the caller is still checking them) are not returned,
+    but their lease is renewed when it has run out.
+    """
+    rows = session.execute(
+        select(Article.id, Article.url, Article.etag, Article.last_modified)
+        .where(Article.active.is_(True), Article.next_check_at <= now)
+        .order_by(Article.next_check_at)
+        .limit(limit + len(in_flight))
+    ).all()
+    renewed = [row.id for row in rows if row.id in in_flight]
+    claims = [
+        Claim(row.id, row.url, row.etag, row.last_modified)
+        for row in rows
+        if row.id not in in_flight
+    ][:limit]
+    ids = [claim.id for claim in claims] + renewed
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(
+            update(Article)
+            .where(Article.id.in_(ids[start : start + _CHUNK]))
+            .values(next_check_at=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+    return claims
+
+
+def release_claims(
+    session: Session, ids: Iterable[int], lease_until: datetime, now: datetime
+) -> int:
+    """Make leased articles due now again, unless a check has rescheduled them since."""
+    pending = list(ids)
+    released = 0
+    for start in range(0, len(pending), _CHUNK):
+        result = session.execute(
+            update(Article)
+            .where(
+                Article.id.in_(pending[start : start + _CHUNK]),
+                Article.next_check_at == lease_until,
+            )
+            .values(next_check_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        released += int(getattr(result, "rowcount", 0) or 0)
+    return released
+
+
+def upcoming_articles(session: Session, limit: int = 5) -> Sequence[Article]:
+    """The active articles due next, soonest first."""
+    return session.scalars(
+        select(Article)
+        .where(Article.active.is_(True))
+        .order_by(Article.next_check_at)
+        .limit(limit)
+    ).all()
+
+
+def check_counts(session: Session, since: datetime) -> dict[str, int]:
+    """Checks recorded since `since`, counted by result (new, changed, unchanged, error)."""
+    rows = session.execute(
+        select(Check.result, func.count()).where(Check.checked_at >= since).group_by(Check.result)
+    ).all()
+    return {str(result): int(count) for result, count in rows}
+
+
+def recent_errors(session: Session, since: datetime, limit: int = 5) -> Sequence[Check]:
+    """The newest failed checks since `since`."""
+    return session.scalars(
+        select(Check)
+        .where(Check.result == "error", Check.checked_at >= since)
+        .order_by(Check.checked_at.desc())
+        .limit(limit)
+    ).all()
