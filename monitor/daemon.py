@@ -125,7 +125,7 @@ class Daemon:
         await self._start_crawl()
         # Start-up objects (modules, Scrapy components) live as long as the process:
         # keep the cyclic GC from walking them again on every full collection.
-        gc.freeze() if not os.environ.get("NOFREEZE") else None
+        gc.freeze()
         scheduler = self._scheduler()
         scheduler.start()
         self._beat("running")
@@ -232,9 +232,10 @@ class Daemon:
             opened.set()
 
         self.crawler.signals.connect(spider_opened, signal=signals.spider_opened, weak=False)
-        waiter = asyncio.ensure_future(opened.wait())
-        await asyncio.wait([waiter, self.crawl], timeout=timeout, return_when="FIRST_COMPLETED")
-        waiter.cancel()
+        waiters = [asyncio.ensure_future(event.wait()) for event in (opened, self.stopping)]
+        await asyncio.wait([*waiters, self.crawl], timeout=timeout, return_when="FIRST_COMPLETED")
+        for waiter in waiters:
+            waiter.cancel()
         if self.crawl.done():
             self.crawl.result()  # raise what stopped it, before the daemon reports itself up
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from tests.replica.client import Replica
 
 SEED = 68828
 RELATED = {68797, 68790}  # the seed's related-article cards (depth 1)
+OTHERS = (68805, 68810, 68815, 68822, 68835)
 STOP_WITHIN = 10.0
 
 
@@ -158,7 +160,7 @@ def test_daemon_follows_revisions_discovers_related_and_stops_on_sigterm(
             replica.set_revision(SEED, n)
             changed_at = utcnow()
             wait_for(
-                lambda since=changed_at: checks_after(sessions, seed_id, since) >= 2,
+                partial(_checked_twice_since, sessions, seed_id, changed_at),
                 20,
                 f"two checks of revision {n}\n{proc.output()[-3000:]}",
             )
@@ -182,6 +184,10 @@ def test_daemon_follows_revisions_discovers_related_and_stops_on_sigterm(
     assert after["daemon_alive"] is False
     assert after["daemons"][0]["state"] == "stopped"
     assert "daemon: not running (stopped" in ok(editwatch("status")).stdout
+
+
+def _checked_twice_since(sessions: sessionmaker[Session], article_id: int, since: Any) -> bool:
+    return checks_after(sessions, article_id, since) >= 2
 
 
 def _related_tracked(editwatch: CliRunner) -> list[dict[str, Any]]:
@@ -220,6 +226,39 @@ def _check_seed_history(
     assert "caption" in history[3]["kinds"]
     assert {"paragraph_added", "paragraph_removed"} & set(history[4]["kinds"])
     assert revisions[5].silent  # 7: the comma fixed without a visible update
+
+
+@pytest.mark.slow
+def test_sigterm_abandons_slow_checks_in_time_and_a_restart_takes_them_first(
+    replica: Replica, editwatch: CliRunner, db_url: str, tmp_path: Path
+) -> None:
+    urls = [replica.article_url(article) for article in (SEED, *RELATED, *OTHERS)]
+    ok(editwatch("add", *urls, "--every", "1h"))
+    sessions = open_database(db_url)
+    slow = ["-s", "DOWNLOAD_DELAY=2", "-s", "DOWNLOAD_DELAY_JITTER=0"]
+    slow += ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EDITWATCH_FOLLOW_DEPTH=0"]
+    with daemon(db_url, tmp_path, "--tick", "0.5s", *slow) as proc:  # a 10-minute lease
+        wait_for(lambda: _checked(sessions) >= 1, 30, f"a first check\n{proc.output()[-3000:]}")
+        code, took = proc.stop(signal.SIGTERM)
+        assert code == 0 and took < STOP_WITHIN, proc.output()[-3000:]
+        assert "abandoning" in proc.output()
+        assert proc.group_gone()
+    done = _checked(sessions)
+    assert done < len(urls)
+    with sessions() as session:  # abandoned claims are due now, not in ten minutes
+        due = session.scalar(
+            select(func.count(Article.id)).where(Article.next_check_at <= utcnow())
+        )
+    assert due == len(urls) - done
+    with daemon(db_url, tmp_path, "--tick", "0.5s", run=1) as proc:
+        wait_for(lambda: _checked(sessions) == len(urls), 30, proc.output()[-3000:])
+        assert proc.stop(signal.SIGTERM)[0] == 0
+
+
+def _checked(sessions: sessionmaker[Session]) -> int:
+    """Articles with at least one check."""
+    with sessions() as session:
+        return int(session.scalar(select(func.count(func.distinct(Check.article_id)))) or 0)
 
 
 # ---- the lease, without a crawl ------------------------------------------------------------

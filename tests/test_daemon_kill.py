@@ -7,6 +7,7 @@ import signal
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -112,11 +113,10 @@ def _final_run(
     try:
         wait_for(lambda: beating(sessions, proc.pid), 20, "the final run's heartbeat")
         for article, seen in headlines.items():
-            article_id = wait_for(
-                lambda a=article: article_id_of(sessions, f"moscowtimes:{a}"), 10, "the article"
-            )
+            key = f"moscowtimes:{article}"
+            article_id = wait_for(partial(article_id_of, sessions, key), 10, "the article")
             wait_for(
-                lambda i=article_id, s=seen: _latest_headline(sessions, i) == s[-1],
+                partial(_shows, sessions, article_id, seen[-1]),
                 30,
                 f"the last edit of {article}\n{proc.output()[-3000:]}",
             )
@@ -126,6 +126,10 @@ def _final_run(
         assert proc.group_gone()
     finally:
         proc.kill()
+
+
+def _shows(sessions: sessionmaker[Session], article_id: int, headline: str) -> bool:
+    return _latest_headline(sessions, article_id) == headline
 
 
 def _latest_headline(sessions: sessionmaker[Session], article_id: int) -> str | None:
