@@ -157,6 +157,13 @@ class Daemon:
             )  # fmt: skip
             scheduler.add_job(tracked(self.digest), "cron", minute=0, args=["hourly"])
             scheduler.add_job(tracked(self.digest), "cron", hour=0, minute=0, args=["daily"])
+        if self.config.get("feeds"):
+            from crawler.feeds import feed_interval
+
+            scheduler.add_job(
+                tracked(self.poll_feeds), "interval", next_run_time=now, id="feeds",
+                seconds=feed_interval(self.config).total_seconds(),
+            )  # fmt: skip
         return scheduler
 
     def _tracked(self, job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -318,6 +325,14 @@ class Daemon:
 
         stats = await deliver_due(self.sessions, self.alerting)
         logger.info("alert delivery: %s", stats)
+
+    async def poll_feeds(self) -> None:
+        """Start tracking new stories from the configured feeds (they are due at once)."""
+        from monitor.feedpoll import poll_feeds
+
+        added = await poll_feeds(self.db_url, self.config)
+        if added:
+            logger.info("feeds: now tracking %d new article(s)", added)
 
     async def digest(self, period: str) -> None:
         """Send the hourly or daily digest messages."""
