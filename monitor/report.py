@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from monitor.analyse import diff_revisions
-from monitor.diff import DiffResult
+from monitor.diff import SIGNIFICANCE_RANK, DiffResult
 from storage import Article, Revision
-from storage.queries import SIGNIFICANCE_ORDER, revisions_of
+from storage.queries import revisions_of
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def history_entries(session: Session, article: Article) -> list[dict[str, Any]]:
                 "fetched_at": revision.fetched_at.isoformat(),
                 "fingerprint": revision.fingerprint,
                 "kinds": kinds,
-                "significance": max(levels, key=SIGNIFICANCE_ORDER.__getitem__) if levels else None,
+                "significance": max(levels, key=SIGNIFICANCE_RANK.__getitem__) if levels else None,
                 "silent": revision.silent,
                 "state": revision.state,
                 "status": revision.status,

@@ -16,6 +16,7 @@ from storage.models import Article, ArticleAlias, Change, Check, Heartbeat, Revi
 
 logger = logging.getLogger(__name__)
 
+# The diff engine's order (monitor.diff.SIGNIFICANCES); storage may not import monitor.
 SIGNIFICANCE_ORDER = {"typographic": 0, "minor": 1, "major": 2}
 _ZSTD_LEVEL = 10
 

@@ -7,13 +7,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.diff import SIGNIFICANCE_RANK
 from monitor.render.html import html_fragment, kind_label
 from monitor.render.unified import UnifiedRenderer, marked_text
 
 logger = logging.getLogger(__name__)
 
 DIGEST_SCHEMA = "editwatch.digest/1"
-SIGNIFICANCE_RANK = {"typographic": 0, "minor": 1, "major": 2}
 
 #: Most telling first: which change names the subject when significance ties.
 KIND_PRIORITY = (

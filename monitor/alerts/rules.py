@@ -14,11 +14,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.alerts.base import Channel, ConfigError, build_channel
+from monitor.diff import SIGNIFICANCE_RANK
 
 logger = logging.getLogger(__name__)
 
 MODES = ("immediate", "hourly", "daily")  # most urgent first
-SIGNIFICANCE_RANK = {"typographic": 0, "minor": 1, "major": 2}
 DEFAULT_MIN_SIGNIFICANCE = "minor"
 RULE_KEYS = (
     "channel",

@@ -15,6 +15,8 @@ STATE_REMOVED = "removed"
 
 #: Significance levels, lowest first.
 SIGNIFICANCES = ("typographic", "minor", "major")
+#: Rank of each significance, for "at least minor" comparisons.
+SIGNIFICANCE_RANK = {name: rank for rank, name in enumerate(SIGNIFICANCES)}
 
 #: The closed vocabulary of change kinds.
 KINDS = (
